@@ -1,0 +1,2 @@
+// Entry point the Functions host loads (package.json "main"): one import per kind of trigger.
+import './http.ts';

@@ -1,0 +1,166 @@
+// The event log on Azure: one global Cosmos DB account for the events, and in every
+// region a Flex Consumption Function App with its own views store and telemetry.
+// Deploy with infra/scripts/deploy; move the write region with infra/scripts/failover.
+targetScope = 'resourceGroup'
+
+@description('A region of the events account. failoverPriority 0 is the write region; priorities are unique, 0..n-1.')
+type regionLocation = {
+  @description('Azure location name, lower case without spaces, e.g. westeurope')
+  locationName: string
+  failoverPriority: int
+  isZoneRedundant: bool?
+}
+
+@description('Short lower-case name of this environment; it seeds every resource name.')
+@minLength(2)
+@maxLength(12)
+param environmentName string
+
+@description('Regions of the events account with their failover priorities. Every region also gets a Function App and a views store. Keep the order stable: the first entry is the home location of the account resource, fixed at creation.')
+@minLength(1)
+param locations regionLocation[]
+
+@description('The write region: one of locations. It gets priority 0 and the other regions keep their order behind it. infra/scripts/failover keeps this and the priorities in the parameter file in step with the live account.')
+param writeRegion string
+
+@description('Database name in the events account and in every views account (app setting COSMOS_DATABASE).')
+param databaseName string = 'eventlog'
+
+@description('Default consistency of the events account.')
+@allowed([
+  'Eventual'
+  'ConsistentPrefix'
+  'Session'
+  'BoundedStaleness'
+  'Strong'
+])
+param consistencyLevel string = 'Session'
+
+@description('Accept writes in every region. Conflicts on events then land in the conflicts feed (Custom policy, no procedure).')
+param enableMultipleWriteLocations bool = false
+
+@description('Service-managed failover: Cosmos DB promotes the next region by priority when the write region has an outage.')
+param enableAutomaticFailover bool = true
+
+@description('Throughput of the events database, shared by events, leases and snapshots. Serverless is single-region, so the global account is provisioned.')
+@allowed([
+  'autoscale'
+  'manual'
+])
+param throughputMode string = 'autoscale'
+
+@description('Autoscale: the maximum RU/s (scales between 10% and 100% of it). At least 1000.')
+@minValue(1000)
+param autoscaleMaxThroughput int = 1000
+
+@description('Manual: fixed RU/s. At least 400.')
+@minValue(400)
+param manualThroughput int = 400
+
+@description('Maximum instances per regional Function App.')
+param maximumInstanceCount int = 100
+
+@description('Memory per Function App instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Object id of a person or group that may read and write data in every Cosmos account (rebuilds, inspection). Empty: none.')
+param operatorPrincipalId string = ''
+
+@description('Tags on every resource.')
+param tags object = {}
+
+var env = toLower(environmentName)
+var token = toLower(uniqueString(resourceGroup().id, env))
+var allTags = union(tags, { 'eventlog-env': env })
+
+// The write region goes to priority 0; regions that were ahead of it move back by one,
+// the rest keep their place. Same rule as promote() in infra/scripts/src/priorities.ts.
+var writeRegionPriority = first(filter(locations, l => l.locationName == writeRegion))!.failoverPriority
+var eventsLocations = [
+  for l in locations: {
+    locationName: l.locationName
+    failoverPriority: l.locationName == writeRegion
+      ? 0
+      : (l.failoverPriority < writeRegionPriority ? l.failoverPriority + 1 : l.failoverPriority)
+    isZoneRedundant: l.?isZoneRedundant ?? false
+  }
+]
+
+module events 'modules/events-account.bicep' = {
+  name: 'events-account'
+  params: {
+    accountName: 'cosmos-${env}-${token}'
+    // The account's own location is immutable: the first listed region, not the write region.
+    location: locations[0].locationName
+    locations: eventsLocations
+    databaseName: databaseName
+    consistencyLevel: consistencyLevel
+    enableMultipleWriteLocations: enableMultipleWriteLocations
+    enableAutomaticFailover: enableAutomaticFailover
+    throughputMode: throughputMode
+    autoscaleMaxThroughput: autoscaleMaxThroughput
+    manualThroughput: manualThroughput
+    tags: allTags
+  }
+}
+
+module regions 'modules/region.bicep' = [
+  for l in locations: {
+    name: 'region-${l.locationName}'
+    params: {
+      environmentName: env
+      region: l.locationName
+      databaseName: databaseName
+      eventsAccountEndpoint: events.outputs.endpoint
+      maximumInstanceCount: maximumInstanceCount
+      instanceMemoryMB: instanceMemoryMB
+      operatorPrincipalId: operatorPrincipalId
+      tags: allTags
+    }
+  }
+]
+
+// Cosmos DB runs one control-plane operation per account at a time: assign one by one.
+@batchSize(1)
+module eventsDataRoles 'modules/cosmos-data-role.bicep' = [
+  for (l, i) in locations: {
+    name: 'events-data-role-${l.locationName}'
+    params: {
+      accountName: events.outputs.name
+      principalId: regions[i].outputs.functionAppPrincipalId
+    }
+  }
+]
+
+module eventsOperatorRole 'modules/cosmos-data-role.bicep' = if (!empty(operatorPrincipalId)) {
+  name: 'events-data-role-operator'
+  params: {
+    accountName: events.outputs.name
+    principalId: operatorPrincipalId
+  }
+  dependsOn: [
+    eventsDataRoles
+  ]
+}
+
+// Read by infra/scripts (deploy writes them to infra/.deployments/<resource group>.json).
+output subscriptionId string = subscription().subscriptionId
+output resourceGroupName string = resourceGroup().name
+output eventsAccountName string = events.outputs.name
+output eventsAccountEndpoint string = events.outputs.endpoint
+output databaseName string = databaseName
+output writeRegion string = writeRegion
+output regions array = [
+  for (l, i) in locations: {
+    region: l.locationName
+    functionAppName: regions[i].outputs.functionAppName
+    functionAppHostName: regions[i].outputs.functionAppHostName
+    viewsAccountName: regions[i].outputs.viewsAccountName
+    viewsAccountEndpoint: regions[i].outputs.viewsAccountEndpoint
+  }
+]

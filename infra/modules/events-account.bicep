@@ -1,0 +1,173 @@
+// The global events account: the log (events), change-feed leases and snapshots.
+// Container shapes mirror src/stores/cosmos and docs: change them together.
+
+@description('Cosmos DB account name (3-44 lower-case letters, digits, hyphens).')
+@minLength(3)
+@maxLength(44)
+param accountName string
+
+@description('Home location of the account resource; immutable after creation.')
+param location string
+
+@description('Regions with failover priorities (0 = write region).')
+param locations array
+
+param databaseName string
+param consistencyLevel string = 'Session'
+param enableMultipleWriteLocations bool = false
+param enableAutomaticFailover bool = true
+
+@allowed([
+  'autoscale'
+  'manual'
+])
+param throughputMode string = 'autoscale'
+param autoscaleMaxThroughput int = 1000
+param manualThroughput int = 400
+param tags object = {}
+
+var consistencyPolicy = consistencyLevel == 'BoundedStaleness'
+  ? {
+      // The minimum the service accepts for an account with more than one region.
+      defaultConsistencyLevel: 'BoundedStaleness'
+      maxIntervalInSeconds: 300
+      maxStalenessPrefix: 100000
+    }
+  : {
+      defaultConsistencyLevel: consistencyLevel
+    }
+
+var databaseOptions = throughputMode == 'autoscale'
+  ? {
+      autoscaleSettings: {
+        maxThroughput: autoscaleMaxThroughput
+      }
+    }
+  : {
+      throughput: manualThroughput
+    }
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
+  name: accountName
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    consistencyPolicy: consistencyPolicy
+    locations: locations
+    enableMultipleWriteLocations: enableMultipleWriteLocations
+    enableAutomaticFailover: enableAutomaticFailover
+    // Managed identity only: no account keys, no key-based metadata writes.
+    disableLocalAuth: true
+    disableKeyBasedMetadataWriteAccess: true
+    minimalTlsVersion: 'Tls12'
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2025-10-15' = {
+  parent: account
+  name: databaseName
+  properties: {
+    resource: {
+      id: databaseName
+    }
+    // Shared by the three containers below.
+    options: databaseOptions
+  }
+}
+
+resource eventsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-10-15' = {
+  parent: database
+  name: 'events'
+  properties: {
+    resource: {
+      id: 'events'
+      partitionKey: {
+        paths: [
+          '/streamId'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      // A second writer of the same sequence fails instead of forking the stream.
+      uniqueKeyPolicy: {
+        uniqueKeys: [
+          {
+            paths: [
+              '/aggregateType'
+              '/aggregateId'
+              '/sequence'
+            ]
+          }
+        ]
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+        excludedPaths: [
+          {
+            path: '/data/*'
+          }
+          {
+            path: '/metadata/*'
+          }
+          {
+            path: '/"_etag"/?'
+          }
+        ]
+      }
+      // Set at creation and immutable: Custom without a procedure sends every
+      // multi-write conflict to the conflicts feed, so none is silently dropped.
+      conflictResolutionPolicy: {
+        mode: 'Custom'
+        conflictResolutionProcedure: ''
+      }
+    }
+  }
+}
+
+resource leasesContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-10-15' = {
+  parent: database
+  name: 'leases'
+  properties: {
+    resource: {
+      id: 'leases'
+      // Each region's app uses leaseContainerPrefix '{region}-{projection}'.
+      partitionKey: {
+        paths: [
+          '/id'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+    }
+  }
+}
+
+resource snapshotsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-10-15' = {
+  parent: database
+  name: 'snapshots'
+  properties: {
+    resource: {
+      id: 'snapshots'
+      partitionKey: {
+        paths: [
+          '/streamId'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+    }
+  }
+}
+
+output name string = account.name
+output id string = account.id
+output endpoint string = account.properties.documentEndpoint

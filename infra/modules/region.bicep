@@ -1,0 +1,92 @@
+// Everything one region runs on its own: telemetry, the region-local views store and
+// the Function App that serves the API and projects the local replica of the log.
+// Regions never call each other.
+
+param environmentName string
+
+@description('Azure location name of this region, e.g. westeurope (app setting REGION).')
+param region string
+
+param databaseName string
+
+@description('documentEndpoint of the global events account.')
+param eventsAccountEndpoint string
+
+param maximumInstanceCount int = 100
+param instanceMemoryMB int = 2048
+
+@description('Object id granted data access to this region\'s views account. Empty: none.')
+param operatorPrincipalId string = ''
+
+param tags object = {}
+
+var suffix = uniqueString(resourceGroup().id, environmentName, region)
+var regionTags = union(tags, { 'eventlog-region': region })
+
+module monitoring 'monitoring.bicep' = {
+  name: 'monitoring-${region}'
+  params: {
+    location: region
+    workspaceName: 'log-${environmentName}-${region}'
+    appInsightsName: 'appi-${environmentName}-${region}'
+    tags: regionTags
+  }
+}
+
+module views 'views-account.bicep' = {
+  name: 'views-account-${region}'
+  params: {
+    accountName: 'cosv-${environmentName}-${suffix}'
+    location: region
+    databaseName: databaseName
+    tags: regionTags
+  }
+}
+
+module app 'function-app.bicep' = {
+  name: 'function-app-${region}'
+  params: {
+    location: region
+    functionAppName: 'func-${environmentName}-${region}-${take(suffix, 6)}'
+    planName: 'plan-${environmentName}-${region}'
+    storageAccountName: 'st${suffix}'
+    appInsightsName: monitoring.outputs.appInsightsName
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    tags: regionTags
+    // The product's settings (see src/config.ts); the module adds the Functions host settings.
+    appSettings: {
+      EVENT_STORE: 'cosmos'
+      // Identity-based connection: also the change-feed trigger's connection named COSMOS.
+      COSMOS__accountEndpoint: eventsAccountEndpoint
+      COSMOS_DATABASE: databaseName
+      REGION: region
+      VIEWS__accountEndpoint: views.outputs.endpoint
+    }
+  }
+}
+
+module viewsDataRole 'cosmos-data-role.bicep' = {
+  name: 'views-data-role-${region}'
+  params: {
+    accountName: views.outputs.name
+    principalId: app.outputs.principalId
+  }
+}
+
+module viewsOperatorRole 'cosmos-data-role.bicep' = if (!empty(operatorPrincipalId)) {
+  name: 'views-data-role-operator-${region}'
+  params: {
+    accountName: views.outputs.name
+    principalId: operatorPrincipalId
+  }
+  dependsOn: [
+    viewsDataRole
+  ]
+}
+
+output functionAppName string = app.outputs.name
+output functionAppHostName string = app.outputs.defaultHostName
+output functionAppPrincipalId string = app.outputs.principalId
+output viewsAccountName string = views.outputs.name
+output viewsAccountEndpoint string = views.outputs.endpoint

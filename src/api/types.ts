@@ -1,0 +1,35 @@
+/** A request as every host hands it to the handlers: already routed, nothing framework-specific. */
+export interface ApiRequest {
+  method: string;
+  /** Route parameters, from the `{name}` segments of the route template. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Header names in lower case. */
+  headers: Record<string, string | undefined>;
+  /** Raw body; undefined when there is none. */
+  body?: Uint8Array;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** Serialized as JSON unless `rawBody` is set. */
+  body?: unknown;
+  /** Pre-serialized body (HTML, text) with its content type in `headers`. */
+  rawBody?: string;
+}
+
+/** Mirrors Azure Functions' authLevel, which the local host enforces the same way. */
+export type AuthLevel = 'anonymous' | 'function' | 'admin';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface Route<Services> {
+  /** Unique function name in Azure. */
+  name: string;
+  method: HttpMethod;
+  /** Route template below `/api`, in the Functions syntax: `streams/{aggregateType}/{aggregateId}/events`. */
+  route: string;
+  authLevel: AuthLevel;
+  handle: (request: ApiRequest, services: Services) => Promise<ApiResponse>;
+}

@@ -1,0 +1,16 @@
+import type { EventMetadata, JsonObject } from './envelope.ts';
+
+/** A domain event as deciders see it: the envelope's type and payload, nothing of storage. */
+export interface DomainEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
+  type: Type;
+  data: Data;
+  metadata?: EventMetadata;
+}
+
+/** An aggregate as data: the command handler needs nothing else to load, decide and append. */
+export interface Decider<Command, Event extends DomainEvent, State> {
+  initialState: () => State;
+  evolve: (state: State, event: Event) => State;
+  /** Returns the events that record the decision; throws a domain error to refuse the command. */
+  decide: (command: Command, state: State) => Event[];
+}

@@ -1,0 +1,84 @@
+import type { EventEnvelope, EventMetadata, ExpectedVersion, JsonObject, StreamRef } from './envelope.ts';
+
+/** An event ready to store: id and metadata settled, sequence still to be assigned by the store. */
+export interface PreparedEvent {
+  id: string;
+  type: string;
+  schemaVersion: number;
+  data: JsonObject;
+  metadata: EventMetadata;
+}
+
+export interface AppendRequest {
+  stream: StreamRef;
+  expectedVersion: ExpectedVersion;
+  events: PreparedEvent[];
+  /** Region that accepts the write, stamped on every event. */
+  region: string;
+}
+
+export interface AppendResult {
+  streamId: string;
+  aggregateType: string;
+  aggregateId: string;
+  firstSequence: number;
+  lastSequence: number;
+  version: number;
+  eventIds: string[];
+  recordedAt: string;
+}
+
+export interface ReadStreamOptions {
+  fromVersion: number;
+  toVersion?: number;
+  limit: number;
+  /** ISO-8601 UTC in `Date#toISOString` form: only events recorded at or before it. */
+  asOf?: string;
+}
+
+export interface StreamSlice {
+  /** Version of the stream (as of `asOf` when given). */
+  version: number;
+  /** Events in sequence order, at most `limit`. */
+  events: EventEnvelope[];
+}
+
+export interface StreamInfo {
+  streamId: string;
+  aggregateType: string;
+  aggregateId: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * The log. Adapters guarantee: an append is atomic; sequences are 1-based and contiguous
+ * per stream; a stale expected version raises ConcurrencyError with the current version;
+ * an event id already present in the stream raises DuplicateEventIdError (or ConcurrencyError
+ * where the database cannot tell the two apart); an unreachable backend raises StoreUnavailableError.
+ */
+export interface EventStore {
+  readonly kind: string;
+  append(request: AppendRequest): Promise<AppendResult>;
+  /** Undefined when the stream has no events (as of `asOf`). */
+  readStream(stream: StreamRef, options: ReadStreamOptions): Promise<StreamSlice | undefined>;
+  readEventsById(stream: StreamRef, ids: string[]): Promise<EventEnvelope[]>;
+  getStreamInfo(stream: StreamRef): Promise<StreamInfo | undefined>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PositionedEvent extends EventEnvelope {
+  /** Commit order across all streams; strictly increasing, may have gaps. */
+  position: number;
+}
+
+/** A totally ordered view of the whole log, as the embedded stores offer it (Cosmos has the change feed instead). */
+export interface GlobalLog {
+  readAll(afterPosition: number, limit: number): Promise<PositionedEvent[]>;
+  headPosition(): Promise<number>;
+}
+
+export const hasGlobalLog = (store: EventStore): store is EventStore & GlobalLog =>
+  typeof (store as Partial<GlobalLog>).readAll === 'function';

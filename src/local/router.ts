@@ -1,0 +1,48 @@
+import type { HttpMethod, Route } from '../api/types.ts';
+
+interface CompiledRoute<S> {
+  route: Route<S>;
+  pattern: RegExp;
+  names: string[];
+}
+
+export type RouteMatch<S> =
+  | { kind: 'found'; route: Route<S>; params: Record<string, string> }
+  | { kind: 'method-not-allowed'; allow: HttpMethod[] }
+  | { kind: 'not-found' }
+  | { kind: 'bad-path' };
+
+/** Matches paths below /api against Functions-style route templates, as the Functions host does. */
+export const compileRoutes = <S>(routes: Route<S>[]) => {
+  const compiled: CompiledRoute<S>[] = routes.map((route) => {
+    const names: string[] = [];
+    const source = route.route
+      .split('/')
+      .map((segment) => {
+        const param = /^\{([A-Za-z][A-Za-z0-9]*)\}$/.exec(segment);
+        if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        names.push(param[1]!);
+        return '([^/]+)';
+      })
+      .join('/');
+    return { route, pattern: new RegExp(`^${source}$`), names };
+  });
+
+  return (method: string, path: string): RouteMatch<S> => {
+    const allow: HttpMethod[] = [];
+    for (const { route, pattern, names } of compiled) {
+      const match = pattern.exec(path);
+      if (!match) continue;
+      if (route.method !== method) {
+        allow.push(route.method);
+        continue;
+      }
+      try {
+        return { kind: 'found', route, params: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)])) };
+      } catch {
+        return { kind: 'bad-path' };
+      }
+    }
+    return allow.length > 0 ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };
+  };
+};

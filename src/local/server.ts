@@ -1,0 +1,107 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { authorize, type ApiKeys } from '../api/auth.ts';
+import { dispatch, type Logger } from '../api/dispatch.ts';
+import { problem, validationProblem } from '../api/problem.ts';
+import type { ApiRequest, ApiResponse, Route } from '../api/types.ts';
+import { MAX_BODY_BYTES } from '../api/validation.ts';
+import { compileRoutes } from './router.ts';
+
+export interface LocalHostOptions<S> {
+  routes: Route<S>[];
+  services: S;
+  keys: ApiKeys;
+  port: number;
+  host?: string;
+  logger: Logger;
+}
+
+export interface LocalHost {
+  url: string;
+  port: number;
+  /** Stops accepting requests and waits (bounded) for those in flight. */
+  close(): Promise<void>;
+}
+
+const BASE_PATH = '/api/';
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/** Reads at most one byte past the limit, so an oversized body is recognised without buffering it. */
+const readBody = (request: IncomingMessage): Promise<Uint8Array | undefined> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      if (size > MAX_BODY_BYTES) return;
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    request.on('end', () => resolve(size === 0 ? undefined : Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES + 1)));
+    request.on('error', reject);
+  });
+
+const send = (response: ServerResponse, result: ApiResponse): void => {
+  const headers: Record<string, string> = { ...result.headers };
+  let payload: string | undefined = result.rawBody;
+  if (payload === undefined && result.body !== undefined) {
+    payload = JSON.stringify(result.body);
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+  }
+  response.writeHead(result.status, headers);
+  response.end(payload);
+};
+
+/** The development host: serves the same route table as the Functions app, with the same auth levels. */
+export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<LocalHost> => {
+  const match = compileRoutes(options.routes);
+  const inFlight = new Set<Promise<void>>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.startsWith(BASE_PATH) ? url.pathname.slice(BASE_PATH.length) : undefined;
+    const found = path === undefined ? ({ kind: 'not-found' } as const) : match(req.method ?? 'GET', path);
+    const body = await readBody(req);
+    if (found.kind === 'not-found') return send(res, problem(404, 'not-found', 'Not found', `no route for ${req.method} ${url.pathname}`));
+    if (found.kind === 'bad-path') return send(res, validationProblem([{ path: 'path', message: 'is not valid percent-encoding' }]));
+    if (found.kind === 'method-not-allowed')
+      return send(res, problem(405, 'method-not-allowed', 'Method not allowed', `${req.method} is not allowed on ${url.pathname}`, {}, { allow: found.allow.join(', ') }));
+
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    const apiRequest: ApiRequest = { method: found.route.method, params: found.params, query: url.searchParams, headers, body };
+    const denied = authorize(found.route.authLevel, apiRequest, options.keys);
+    send(res, denied ?? (await dispatch(found.route, apiRequest, options.services, options.logger)));
+  };
+
+  const server = createServer((req, res) => {
+    const work = handle(req, res)
+      .catch((error: unknown) => {
+        options.logger.error('request failed', { error: String(error) });
+        if (!res.headersSent) send(res, problem(500, 'internal-error', 'Internal error', 'The server failed to handle the request.'));
+        else res.destroy();
+      })
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = Promise.allSettled([...inFlight]);
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref())]);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+};

@@ -1,0 +1,10 @@
+import type { Logger } from './api/dispatch.ts';
+
+/** Structured logs: one JSON object a line, which Azure Monitor and `jq` both read. */
+export const jsonLogger = (base: Record<string, unknown> = {}, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger => {
+  const log = (level: string) => (message: string, fields: Record<string, unknown> = {}) =>
+    write(JSON.stringify({ time: new Date().toISOString(), level, message, ...base, ...fields }));
+  return { info: log('info'), warn: log('warn'), error: log('error') };
+};
+
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };

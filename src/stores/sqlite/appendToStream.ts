@@ -1,0 +1,69 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import {
+  assertExpectedVersion,
+  ConcurrencyError,
+  DuplicateEventIdError,
+  streamIdOf,
+  type AppendRequest,
+  type AppendResult,
+} from '../../core/index.ts';
+
+export interface AppendStatements {
+  currentVersion: StatementSync;
+  insertEvent: StatementSync;
+}
+
+export const prepareAppend = (db: DatabaseSync): AppendStatements => ({
+  currentVersion: db.prepare('SELECT coalesce(max(sequence), 0) AS version FROM events WHERE stream_id = ?'),
+  insertEvent: db.prepare(
+    `INSERT INTO events (stream_id, aggregate_type, aggregate_id, sequence, id, type, schema_version, data, metadata, recorded_at, region)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ),
+});
+
+const currentVersionOf = (statements: AppendStatements, streamId: string): number =>
+  (statements.currentVersion.get(streamId) as { version: number }).version;
+
+/**
+ * Writes one request's events; must run inside a write transaction (the caller's), so the version read
+ * and the inserts see one state. The unique indexes are the final word on conflicts either way.
+ */
+export const appendToStream = (statements: AppendStatements, request: AppendRequest, recordedAt: string): AppendResult => {
+  const streamId = streamIdOf(request.stream);
+  const current = currentVersionOf(statements, streamId);
+  assertExpectedVersion(streamId, request.expectedVersion, current);
+  request.events.forEach((event, index) => {
+    try {
+      statements.insertEvent.run(
+        streamId,
+        request.stream.aggregateType,
+        request.stream.aggregateId,
+        current + index + 1,
+        event.id,
+        event.type,
+        event.schemaVersion,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        recordedAt,
+        request.region,
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      if (message.includes('events.stream_id, events.id')) throw new DuplicateEventIdError(streamId, [event.id]);
+      if (message.includes('events.stream_id, events.sequence'))
+        throw new ConcurrencyError(streamId, request.expectedVersion, currentVersionOf(statements, streamId));
+      throw error;
+    }
+  });
+  const lastSequence = current + request.events.length;
+  return {
+    streamId,
+    aggregateType: request.stream.aggregateType,
+    aggregateId: request.stream.aggregateId,
+    firstSequence: current + 1,
+    lastSequence,
+    version: lastSequence,
+    eventIds: request.events.map((e) => e.id),
+    recordedAt,
+  };
+};

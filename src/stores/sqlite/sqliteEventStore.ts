@@ -1,0 +1,120 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import {
+  EventLogError,
+  StoreUnavailableError,
+  streamIdOf,
+  type AppendRequest,
+  type AppendResult,
+  type EventEnvelope,
+  type EventStore,
+  type GlobalLog,
+  type PositionedEvent,
+  type ReadStreamOptions,
+  type StreamInfo,
+  type StreamRef,
+  type StreamSlice,
+} from '../../core/index.ts';
+import { appendToStream, prepareAppend } from './appendToStream.ts';
+import { GroupCommit } from './groupCommit.ts';
+import { prepareReadAll } from './readAll.ts';
+import { prepareReadStream } from './readStream.ts';
+import { openSchema } from './schema.ts';
+import { prepareStreamInfo } from './streamInfo.ts';
+
+export const EVENTS_FILE = 'events.sqlite';
+
+export interface SqliteEventStoreOptions {
+  /** Directory of the database file, created if missing; `:memory:` keeps it in memory. */
+  dataDir: string;
+  maxBatch?: number;
+}
+
+/** Failures of the database itself (locked, disk full, closed) are the store being unavailable. */
+const unavailable = (error: unknown): StoreUnavailableError =>
+  error instanceof StoreUnavailableError
+    ? error
+    : new StoreUnavailableError(`SQLite store unavailable: ${error instanceof Error ? error.message : String(error)}`, 1, {
+        cause: error,
+      });
+
+
+export class SqliteEventStore implements EventStore, GlobalLog {
+  readonly kind = 'sqlite';
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private readonly writes: GroupCommit;
+  private readonly append_: ReturnType<typeof prepareAppend>;
+  private readonly reads: ReturnType<typeof prepareReadStream>;
+  private readonly info: ReturnType<typeof prepareStreamInfo>;
+  private readonly log: ReturnType<typeof prepareReadAll>;
+  private closed = false;
+
+  constructor(options: SqliteEventStoreOptions) {
+    if (options.dataDir === ':memory:') this.path = ':memory:';
+    else {
+      mkdirSync(options.dataDir, { recursive: true });
+      this.path = join(options.dataDir, EVENTS_FILE);
+    }
+    this.db = new DatabaseSync(this.path);
+    openSchema(this.db);
+    this.append_ = prepareAppend(this.db);
+    this.reads = prepareReadStream(this.db);
+    this.info = prepareStreamInfo(this.db);
+    this.log = prepareReadAll(this.db);
+    this.writes = new GroupCommit(this.db, { maxBatch: options.maxBatch ?? 512, onTransactionError: unavailable });
+  }
+
+  append(request: AppendRequest): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite store is closed'));
+    return this.writes.submit(() => {
+      try {
+        return appendToStream(this.append_, request, new Date().toISOString());
+      } catch (error) {
+        throw error instanceof EventLogError ? error : unavailable(error);
+      }
+    });
+  }
+
+  async readStream(stream: StreamRef, options: ReadStreamOptions): Promise<StreamSlice | undefined> {
+    return this.guard(() => this.reads.readStream(streamIdOf(stream), options));
+  }
+
+  async readEventsById(stream: StreamRef, ids: string[]): Promise<EventEnvelope[]> {
+    return this.guard(() => this.reads.readEventsById(streamIdOf(stream), ids));
+  }
+
+  async getStreamInfo(stream: StreamRef): Promise<StreamInfo | undefined> {
+    return this.guard(() => this.info(stream));
+  }
+
+  async readAll(afterPosition: number, limit: number): Promise<PositionedEvent[]> {
+    return this.guard(() => this.log.readAll(afterPosition, limit));
+  }
+
+  async headPosition(): Promise<number> {
+    return this.guard(() => this.log.headPosition());
+  }
+
+  async ping(): Promise<void> {
+    this.guard(() => this.db.prepare('SELECT 1').get());
+  }
+
+  /** Commits every accepted append, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.writes.flush();
+    this.db.close();
+  }
+
+  private guard<T>(read: () => T): T {
+    if (this.closed) throw new StoreUnavailableError('SQLite store is closed');
+    try {
+      return read();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp, type EventLogApp } from '../../src/app.ts';
+import { routes } from '../../src/api/routes.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startLocalHost, type LocalHost } from '../../src/local/server.ts';
+import { silentLogger } from '../../src/logger.ts';
+
+export const tempDir = (prefix = 'eventlog-test-'): string => mkdtempSync(join(tmpdir(), prefix));
+
+export interface TestServer {
+  url: string;
+  app: EventLogApp;
+  host: LocalHost;
+  dataDir: string;
+  /** fetch relative to the server's base URL, e.g. `/api/health`. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Starts the local host in-process on a loopback port of its own, over a fresh data directory. */
+export const startTestServer = async (env: Record<string, string> = {}): Promise<TestServer> => {
+  const dataDir = env.DATA_DIR ?? tempDir();
+  const config = loadConfig({ EVENT_STORE: 'sqlite', PORT: '0', ...env, DATA_DIR: dataDir });
+  const app = await openApp(config);
+  const host = await startLocalHost({
+    routes,
+    services: app.services,
+    keys: { apiKey: config.API_KEY, adminKey: config.ADMIN_KEY },
+    port: 0,
+    logger: silentLogger,
+  });
+  return {
+    url: host.url,
+    app,
+    host,
+    dataDir,
+    request: (path, init) => fetch(host.url + path, init),
+    close: async () => {
+      await host.close();
+      await app.close();
+      if (env.DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export const postJson = (server: TestServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  server.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
