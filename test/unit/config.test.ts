@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('configuration', () => {
+  it('defaults to the embedded store on port 7071 in region local', () => {
+    expect(loadConfig({})).toMatchObject({ EVENT_STORE: 'sqlite', DATA_DIR: '.data', PORT: 7071, REGION: 'local', COSMOS_DATABASE: 'eventlog' });
+  });
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ PORT: '', API_KEY: '' });
+    expect(config.PORT).toBe(7071);
+    expect(config.API_KEY).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT .*\(got "eighty"\)$/],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT /],
+    [{ EVENT_STORE: 'postgres' }, /^Invalid configuration: EVENT_STORE .*\(got "postgres"\)$/],
+    [{ REGION: 'West Europe' }, /^Invalid configuration: REGION /],
+    [{ EVENT_STORE: 'cosmos' }, /^Invalid configuration: COSMOS__accountEndpoint /],
+    [{ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081' }, /^Invalid configuration: COSMOS_KEY /],
+    [{ COSMOS__accountEndpoint: 'not a url' }, /^Invalid configuration: COSMOS__accountEndpoint /],
+  ])('%j fails with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+});
