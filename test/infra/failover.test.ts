@@ -136,6 +136,32 @@ describe('failover (planned write-region move) against a loopback ARM', () => {
     expect(fake.writeRegion()).toBe('westeurope');
   });
 
+  it('dry run without access to ARM plans from the parameter file and still prints the exact call', async () => {
+    fake = new FakeArm();
+    await fake.start();
+    const lines: string[] = [];
+    const ctx = await contextFrom(
+      {
+        env: { ARM_ENDPOINT: fake.endpoint },
+        credential: { getToken: async () => { throw new Error('no credential available'); } },
+        log: (line) => lines.push(line),
+        sleep: async () => {},
+        pollIntervalMs: 5,
+      },
+      true,
+    );
+    const before = await readFile(params, 'utf8');
+
+    await failover(ctx, { ref: ref(), to: 'northeurope', parametersFile: params });
+
+    const printed = lines.join('\n');
+    expect(printed).toContain('cannot read the account (no credential available); planning from');
+    expect(printed).toContain(`[dry-run] would POST ${fake.endpoint}${fake.accountPath}/failoverPriorityChange?api-version=2025-10-15`);
+    expect(printed).toContain('"failoverPolicies":[{"locationName":"northeurope","failoverPriority":0},{"locationName":"westeurope","failoverPriority":1}]');
+    expect(fake.requests).toEqual([]);
+    expect(await readFile(params, 'utf8')).toBe(before);
+  });
+
   it('fails when the operation ends Failed, and leaves the parameter file alone', async () => {
     fake = new FakeArm({ operationOutcome: 'Failed' });
     await fake.start();

@@ -80,9 +80,34 @@ export const checkMovable = (account: AccountState): void => {
   }
 };
 
+/**
+ * The account as ARM reports it; in a dry run without access to ARM, the account as the parameter
+ * file describes it, so the plan can still be printed (and says where it came from).
+ */
+const accountForPlan = async (ctx: Context, options: FailoverOptions): Promise<AccountState> => {
+  try {
+    return await getAccount(ctx.client, options.ref);
+  } catch (error) {
+    if (!ctx.dryRun || options.parametersFile === undefined) throw error;
+    const message = ((error as Error).message ?? String(error)).split('\n')[0];
+    ctx.log(`[dry-run] cannot read the account (${message}); planning from ${options.parametersFile}`);
+    const file = await readParameterFile(options.parametersFile);
+    const policies = policiesOf(file);
+    const writeRegion = writeRegionOf(policies);
+    return {
+      provisioningState: 'Succeeded',
+      multiWrite: (file.parameters as Record<string, { value?: unknown } | undefined>).enableMultipleWriteLocations?.value === true,
+      writeRegions: writeRegion === undefined ? [] : [writeRegion],
+      readRegions: policies.map((p) => p.locationName),
+      policies,
+      regionStates: {},
+    };
+  }
+};
+
 export const failover = async (ctx: Context, options: FailoverOptions): Promise<FailoverResult> => {
   const target = normalizeRegion(options.to);
-  const before = await getAccount(ctx.client, options.ref);
+  const before = await accountForPlan(ctx, options);
   checkMovable(before);
   const from = writeRegionOf(before.policies);
   let policies: FailoverPolicy[];
