@@ -1,8 +1,9 @@
-import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { dispatch, type Logger } from '../src/api/dispatch.ts';
+import { app, type HttpHandler, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { dispatch } from '../src/api/dispatch.ts';
 import { routes } from '../src/api/routes.ts';
 import type { ApiRequest, ApiResponse, Route } from '../src/api/types.ts';
 import { getApp } from './appContext.ts';
+import { contextLogger } from './contextLogger.ts';
 
 export const toApiRequest = async (request: HttpRequest, method: string): Promise<ApiRequest> => {
   const body = method === 'GET' || method === 'DELETE' ? undefined : new Uint8Array(await request.arrayBuffer());
@@ -17,12 +18,6 @@ export const toHttpResponse = (response: ApiResponse): HttpResponseInit =>
   response.rawBody !== undefined
     ? { status: response.status, headers: response.headers, body: response.rawBody }
     : { status: response.status, headers: response.headers, jsonBody: response.body };
-
-const contextLogger = (context: InvocationContext): Logger => ({
-  info: (message, fields) => context.log(message, fields ?? {}),
-  warn: (message, fields) => context.warn(message, fields ?? {}),
-  error: (message, fields) => context.error(message, fields ?? {}),
-});
 
 /** Binds one route of the shared table; the handler itself lives in src/api. */
 export const httpHandlerFor =

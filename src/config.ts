@@ -15,16 +15,36 @@ export const ConfigSchema = z
     COSMOS_ENDPOINT: z.url().optional(),
     COSMOS_KEY: optionalText,
     COSMOS__accountEndpoint: z.url().optional(),
+    /** The region-local Cosmos DB account of views and checkpoints (identity auth); unset: the event account. */
+    VIEWS__accountEndpoint: z.url().optional(),
     COSMOS_DATABASE: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be a valid Cosmos DB database id').default('eventlog'),
     API_KEY: optionalText,
     ADMIN_KEY: optionalText,
+    /** Attempts (with backoff) of a throwing projection handler before the projection halts on its event. */
+    PROJECTION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    /** Where activation mail goes: `.eml` files under DATA_DIR/outbox, or Azure Communication Services Email. */
+    MAILER: z.enum(['outbox', 'acs']).default('outbox'),
+    /** Sender address; with `acs`, an address of a domain connected to the resource. */
+    MAIL_FROM: z.email().default('no-reply@eventlog.invalid'),
+    /** The Communication Services resource (identity auth), e.g. https://my-resource.communication.azure.com. */
+    ACS_ENDPOINT: z.url().optional(),
+    /** A reservation of an email address this old without its user is abandoned, and released. */
+    EMAIL_RESERVATION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
+    /** How often the local host sweeps abandoned email reservations (Azure: a timer). */
+    EMAIL_RESERVATION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** Side-effect consumers (activation mail, reservation sweep) run here; enable them in one region only. */
+    REACTORS_ENABLED: z.stringbool().default(true),
   })
   .superRefine((config, ctx) => {
+    if (config.MAILER === 'acs' && config.ACS_ENDPOINT === undefined)
+      ctx.addIssue({ code: 'custom', path: ['ACS_ENDPOINT'], message: 'is required when MAILER=acs' });
     if (config.EVENT_STORE !== 'cosmos') return;
     if (config.COSMOS_ENDPOINT === undefined && config.COSMOS__accountEndpoint === undefined)
       ctx.addIssue({ code: 'custom', path: ['COSMOS__accountEndpoint'], message: 'is required when EVENT_STORE=cosmos (or COSMOS_ENDPOINT with COSMOS_KEY)' });
     if (config.COSMOS_ENDPOINT !== undefined && config.COSMOS_KEY === undefined)
       ctx.addIssue({ code: 'custom', path: ['COSMOS_KEY'], message: 'is required with COSMOS_ENDPOINT' });
+    if (config.COSMOS_ENDPOINT !== undefined && config.COSMOS__accountEndpoint !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['COSMOS_ENDPOINT'], message: 'and COSMOS__accountEndpoint are both set: use one (key auth for an emulator, identity in Azure)' });
   });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,11 +1,17 @@
 import { health } from './handlers/health.ts';
+import { listProjections, rebuildProjection, resumeProjection } from './handlers/projections.ts';
 import { appendToStream, getStream, readStream } from './handlers/streams.ts';
+import { getView } from './handlers/views.ts';
+import { openApiResponse } from './openapi.ts';
 import type { ApiServices } from './services.ts';
 import type { Route } from './types.ts';
+import { domainRoutes } from '../domain/routes.ts';
+import { reactorRoutes } from '../reactors/routes.ts';
 
 /** Every HTTP route of the product, declared once; both hosts register exactly this list. */
 export const routes: Route<ApiServices>[] = [
   { name: 'health', method: 'GET', route: 'health', authLevel: 'anonymous', handle: health },
+  { name: 'openApi', method: 'GET', route: 'openapi.json', authLevel: 'anonymous', handle: async () => openApiResponse(routes) },
   {
     name: 'appendToStream',
     method: 'POST',
@@ -21,4 +27,10 @@ export const routes: Route<ApiServices>[] = [
     handle: readStream,
   },
   { name: 'getStream', method: 'GET', route: 'streams/{aggregateType}/{aggregateId}', authLevel: 'function', handle: getStream },
+  { name: 'getView', method: 'GET', route: 'views/{view}/{key}', authLevel: 'function', handle: getView },
+  { name: 'listProjections', method: 'GET', route: 'projections', authLevel: 'function', handle: listProjections },
+  { name: 'rebuildProjection', method: 'POST', route: 'projections/{name}/rebuild', authLevel: 'admin', handle: rebuildProjection },
+  { name: 'resumeProjection', method: 'POST', route: 'projections/{name}/resume', authLevel: 'admin', handle: resumeProjection },
+  ...reactorRoutes,
+  ...domainRoutes,
 ];

@@ -1,4 +1,7 @@
 import type { EventStore } from '../core/index.ts';
+import type { ProjectionRuntime } from '../projections/runtime.ts';
+import type { DomainSettings } from '../domain/settings.ts';
+import type { ReactorRegistry } from '../reactors/reactorControl.ts';
 
 /** What the stream and health handlers need; hosts build it once per process. */
 export interface ApiServices {
@@ -6,4 +9,10 @@ export interface ApiServices {
   region: string;
   /** Package version, reported by health. */
   version: string;
+  /** Views and projection control (views and projections routes). */
+  projections: ProjectionRuntime;
+  /** Settings of the reference domain's command endpoints (defaults when absent). */
+  domain?: DomainSettings;
+  /** Side-effect consumers, paused and resumed through the projections routes. */
+  reactors?: ReactorRegistry;
 }

@@ -9,6 +9,21 @@ export const fieldErrors = (error: z.ZodError, prefix = ''): FieldError[] =>
     message: issue.message,
   }));
 
+/** Validates every part of a request and reports all problems at once, not the first one. */
+export const validate = <T extends Record<string, [z.ZodType, unknown]>>(
+  parts: T,
+): { [K in keyof T]: z.infer<T[K][0]> } => {
+  const errors: FieldError[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [prefix, [schema, value]] of Object.entries(parts)) {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) values[prefix] = parsed.data;
+    else errors.push(...fieldErrors(parsed.error, prefix));
+  }
+  if (errors.length > 0) throw new ValidationError(errors);
+  return values as { [K in keyof T]: z.infer<T[K][0]> };
+};
+
 /** Parses with a schema or throws a ValidationError whose paths start with `prefix` (body, query, path). */
 export const parseWith = <S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.infer<S> => {
   const parsed = schema.safeParse(value);

@@ -9,3 +9,8 @@ export * from './eventIds.ts';
 export * from './expectedVersion.ts';
 export * from './ports.ts';
 export * from './retry.ts';
+export * from './snapshot.ts';
+export * from './snapshots.ts';
+export * from './upcast.ts';
+export * from './projection.ts';
+export * from './projectionStores.ts';

@@ -2,13 +2,17 @@ import { resolve } from 'node:path';
 import { openApp } from '../app.ts';
 import { routes } from '../api/routes.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import { explorerRoutes } from '../explorer/routes.ts';
 import { jsonLogger } from '../logger.ts';
+import { telemetryPlan } from '../telemetry/config.ts';
+import { startTelemetry } from '../telemetry/sdk.ts';
 import { startLocalHost } from './server.ts';
 
 const main = async (): Promise<void> => {
-  let config;
+  let config, plan;
   try {
     config = loadConfig(process.env);
+    plan = telemetryPlan(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -17,9 +21,12 @@ const main = async (): Promise<void> => {
     throw error;
   }
   const logger = jsonLogger({ region: config.REGION });
-  const app = await openApp(config);
+  const telemetry = await startTelemetry(plan, { region: config.REGION, logger });
+  const app = await openApp(config, { logger, telemetry });
+  app.startProjections();
+  const localRoutes = [...routes, ...explorerRoutes];
   const host = await startLocalHost({
-    routes,
+    routes: telemetry?.instrumentRoutes(localRoutes) ?? localRoutes,
     services: app.services,
     keys: { apiKey: config.API_KEY, adminKey: config.ADMIN_KEY },
     port: config.PORT,
@@ -28,6 +35,7 @@ const main = async (): Promise<void> => {
 
   const where = config.EVENT_STORE === 'sqlite' ? `data in ${resolve(config.DATA_DIR)}` : `store ${config.EVENT_STORE}`;
   process.stdout.write(`eventlog ${app.services.version} listening on ${host.url}/api (region ${config.REGION}, ${where})\n`);
+  process.stdout.write(`stream explorer: ${host.url}/api/explorer/\n`);
   if (config.API_KEY === undefined && config.ADMIN_KEY === undefined)
     logger.warn('API_KEY and ADMIN_KEY are unset: every route is open to anyone who can reach this port');
 
@@ -38,6 +46,7 @@ const main = async (): Promise<void> => {
     process.stdout.write(`${signal}: finishing requests in flight and closing the store\n`);
     await host.close();
     await app.close();
+    await telemetry?.shutdown();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, type EventLogApp } from '../../src/app.ts';
+import { openApp, type EventLogApp, type OpenAppOptions } from '../../src/app.ts';
 import { routes } from '../../src/api/routes.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startLocalHost, type LocalHost } from '../../src/local/server.ts';
@@ -19,11 +19,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts the local host in-process on a loopback port of its own, over a fresh data directory. */
-export const startTestServer = async (env: Record<string, string> = {}): Promise<TestServer> => {
+/** Starts the local host in-process on a loopback port of its own, over a fresh data directory, with its projection poller. */
+export const startTestServer = async (env: Record<string, string> = {}, options: OpenAppOptions = {}): Promise<TestServer> => {
   const dataDir = env.DATA_DIR ?? tempDir();
-  const config = loadConfig({ EVENT_STORE: 'sqlite', PORT: '0', ...env, DATA_DIR: dataDir });
-  const app = await openApp(config);
+  // EVENTLOG_TEST_STORE=cosmos runs a suite on a loopback Cosmos DB protocol server started here.
+  const store = env.EVENT_STORE ?? process.env.EVENTLOG_TEST_STORE ?? 'sqlite';
+  const cosmos = store === 'cosmos' && env.COSMOS_ENDPOINT === undefined ? await (await import('./cosmosServer.ts')).startCosmosForApp() : undefined;
+  const config = loadConfig({ PORT: '0', ...cosmos?.env, ...env, EVENT_STORE: store, DATA_DIR: dataDir });
+  const app = await openApp(config, options);
+  app.startProjections();
   const host = await startLocalHost({
     routes,
     services: app.services,
@@ -40,6 +44,7 @@ export const startTestServer = async (env: Record<string, string> = {}): Promise
     close: async () => {
       await host.close();
       await app.close();
+      await cosmos?.close();
       if (env.DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };

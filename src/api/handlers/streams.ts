@@ -1,29 +1,13 @@
-import { appendEvents, streamIdOf, ValidationError, type FieldError } from '../../core/index.ts';
+import { appendEvents, streamIdOf, ValidationError } from '../../core/index.ts';
 import { notFoundProblem } from '../problem.ts';
 import { AppendBody, IdempotencyKey, ReadQuery, StreamParams } from '../schemas.ts';
 import type { ApiServices } from '../services.ts';
 import type { ApiRequest, ApiResponse } from '../types.ts';
-import { fieldErrors, parseJsonBody } from '../validation.ts';
+import { parseJsonBody, validate } from '../validation.ts';
 import { normalizeExpectedVersion, parseIfMatch } from './headers.ts';
 import { decodeReadToken, encodeReadToken } from './readToken.ts';
-import type { z } from 'zod';
 
 const DEFAULT_LIMIT = 100;
-
-/** Validates every part of a request and reports all problems at once, not the first one. */
-const validate = <T extends Record<string, [z.ZodType, unknown]>>(
-  parts: T,
-): { [K in keyof T]: z.infer<T[K][0]> } => {
-  const errors: FieldError[] = [];
-  const values: Record<string, unknown> = {};
-  for (const [prefix, [schema, value]] of Object.entries(parts)) {
-    const parsed = schema.safeParse(value);
-    if (parsed.success) values[prefix] = parsed.data;
-    else errors.push(...fieldErrors(parsed.error, prefix));
-  }
-  if (errors.length > 0) throw new ValidationError(errors);
-  return values as { [K in keyof T]: z.infer<T[K][0]> };
-};
 
 const streamPath = (aggregateType: string, aggregateId: string): string =>
   `/api/streams/${encodeURIComponent(aggregateType)}/${encodeURIComponent(aggregateId)}`;

@@ -1,0 +1,32 @@
+import { decodeConsistencyToken, ValidationError } from '../../core/index.ts';
+import { notFoundProblem, problem } from '../problem.ts';
+import { DEFAULT_VIEW_WAIT_MS, ViewParams, ViewQuery } from '../projectionSchemas.ts';
+import type { ApiServices } from '../services.ts';
+import type { ApiRequest, ApiResponse } from '../types.ts';
+import { validate } from '../validation.ts';
+
+/** `GET /api/views/{view}/{key}?atLeast=&wait=`: read-your-writes against this region's views. */
+export const getView = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+  const { path, query } = validate({ path: [ViewParams, request.params], query: [ViewQuery, Object.fromEntries(request.query)] });
+  const atLeast = query.atLeast === undefined ? undefined : decodeConsistencyToken(query.atLeast);
+  if (query.atLeast !== undefined && atLeast === undefined)
+    throw new ValidationError([{ path: 'query.atLeast', message: 'is not a consistency token this server issued' }]);
+
+  const waitMs = query.wait ?? DEFAULT_VIEW_WAIT_MS;
+  const read = await services.projections.readView(path.view, path.key, { atLeast, waitMs });
+  if (read.kind === 'not-caught-up')
+    return problem(
+      503,
+      'view-not-caught-up',
+      'View not caught up',
+      `projection ${read.projection} in region ${services.region} has applied stream ${atLeast!.streamId} up to sequence ${read.appliedSequence}, not ${atLeast!.sequence}, after waiting ${waitMs} ms (status: ${read.status})`,
+      { view: path.view, key: path.key, region: services.region, projection: read.projection, projectionStatus: read.status },
+      { 'retry-after': '1' },
+    );
+  if (read.kind === 'absent') return notFoundProblem(`view ${path.view} has no document ${path.key} in region ${services.region}`);
+  const { document } = read;
+  return {
+    status: 200,
+    body: { view: path.view, key: path.key, region: services.region, data: document.data, updatedAt: document.updatedAt },
+  };
+};

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { EventEnvelope, JsonObject } from './envelope.ts';
+
+// A projection turns the log into read views. Delivery is at least once and ordered per stream only,
+// so reducers must be pure and commute across streams: the runtime drops redelivered events per
+// stream, but it cannot order two streams for you (a comment may arrive before its post).
+
+/** Names a projection in routes, lease prefixes (`{region}-{name}`) and function names. */
+export const ProjectionName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and - (at most 40), starting with a letter');
+
+/** Names a view in `/api/views/{view}/{key}`; unique across all projections. */
+export const ViewName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and contain only letters, digits and _ (at most 64)');
+
+/** A view document's key: anything a URL path segment and a Cosmos DB item id can both carry. */
+export const ViewKey = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[^/\\?#\u0000-\u001f\u007f]+$/, 'must not contain / \\ ? # or control characters');
+
+export interface ViewDefinition<TData extends JsonObject = JsonObject> {
+  name: string;
+  /** Keys of the documents this event touches; none when the event does not concern this view. */
+  keysOf(event: EventEnvelope): readonly string[];
+  /**
+   * The document after the event, from the current one (undefined when absent or deleted).
+   * Returning null deletes it; the runtime keeps a tombstone so a redelivered older event cannot bring
+   * it back. To let a delete win over events that arrive later from other streams (a late comment on a
+   * deleted post), keep the document with `deleted: true` instead: the views API answers it as absent.
+   */
+  reduce(current: TData | undefined, event: EventEnvelope, key: string): TData | null;
+}
+
+export interface ProjectionDefinition {
+  name: string;
+  /** Bump it when the reducers change meaning: the runtime then rebuilds the views from the log. */
+  version: number;
+  /** Event types it handles; 'all' for every type. Other events only advance its positions. */
+  eventTypes: readonly string[] | 'all';
+  views: readonly ViewDefinition[];
+}
+
+/** Declares a view with typed documents; the runtime stores them as plain JSON objects. */
+export const defineView = <TData extends JsonObject>(view: ViewDefinition<TData>): ViewDefinition =>
+  view as unknown as ViewDefinition;
+
+const problemsOf = (projection: ProjectionDefinition): string[] => {
+  const problems: string[] = [];
+  const name = ProjectionName.safeParse(projection.name);
+  if (!name.success) problems.push(`name "${projection.name}" ${name.error.issues[0]!.message}`);
+  if (!Number.isSafeInteger(projection.version) || projection.version < 1) problems.push('version must be an integer >= 1');
+  if (projection.views.length === 0) problems.push('needs at least one view');
+  const seen = new Set<string>();
+  for (const view of projection.views) {
+    const viewName = ViewName.safeParse(view.name);
+    if (!viewName.success) problems.push(`view "${view.name}" ${viewName.error.issues[0]!.message}`);
+    if (seen.has(view.name)) problems.push(`view "${view.name}" is declared twice`);
+    seen.add(view.name);
+  }
+  return problems;
+};
+
+/** Checks names and versions once, at definition time, so a typo fails the start rather than a batch. */
+export const defineProjection = (projection: ProjectionDefinition): ProjectionDefinition => {
+  const problems = problemsOf(projection);
+  if (problems.length > 0) throw new Error(`projection ${projection.name}: ${problems.join('; ')}`);
+  return Object.freeze({ ...projection, views: Object.freeze([...projection.views]) });
+};
+
+/**
+ * Checks a set of projections that run together: view names must be unique (the API addresses views
+ * without their projection) and no projection name may start another one, since Cosmos DB lease
+ * prefixes `{region}-{name}` are matched by prefix.
+ */
+export const checkProjectionCatalog = (projections: readonly ProjectionDefinition[]): void => {
+  const views = new Map<string, string>();
+  for (const projection of projections) {
+    const problems = problemsOf(projection);
+    if (problems.length > 0) throw new Error(`projection ${projection.name}: ${problems.join('; ')}`);
+    for (const other of projections)
+      if (other !== projection && other.name.startsWith(projection.name))
+        throw new Error(`projection names ${projection.name} and ${other.name} clash: one starts the other`);
+    for (const view of projection.views) {
+      const owner = views.get(view.name);
+      if (owner !== undefined) throw new Error(`view ${view.name} is declared by both ${owner} and ${projection.name}`);
+      views.set(view.name, projection.name);
+    }
+  }
+};
+
+export const handlesEvent = (projection: ProjectionDefinition, event: EventEnvelope): boolean =>
+  projection.eventTypes === 'all' || projection.eventTypes.includes(event.type);
+
+/** What the views API answers as absent: a deleted document, or one a reducer marked `deleted: true`. */
+export const isAbsentView = (data: JsonObject | null | undefined): boolean =>
+  data === null || data === undefined || data.deleted === true;

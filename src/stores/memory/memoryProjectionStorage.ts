@@ -1,0 +1,72 @@
+import type {
+  CheckpointStore,
+  ProjectionState,
+  ProjectionStorage,
+  StoredProjectionState,
+  StoredViewDocument,
+  ViewDocument,
+  ViewStore,
+  WriteCondition,
+} from '../../core/index.ts';
+
+/** Applies a write condition to what is stored; the shared rule of both memory stores. */
+const conditionHolds = (current: { etag: string } | undefined, condition: WriteCondition): boolean =>
+  'absent' in condition ? current === undefined : current?.etag === condition.etag;
+
+const documentId = (view: string, key: string): string => JSON.stringify([view, key]);
+
+export class MemoryViewStore implements ViewStore {
+  readonly kind = 'memory';
+  private readonly documents = new Map<string, StoredViewDocument>();
+  private version = 0;
+
+  async get(view: string, key: string): Promise<StoredViewDocument | undefined> {
+    const found = this.documents.get(documentId(view, key));
+    return found === undefined ? undefined : structuredClone(found);
+  }
+
+  async put(document: ViewDocument, condition: WriteCondition): Promise<string | undefined> {
+    const id = documentId(document.view, document.key);
+    if (!conditionHolds(this.documents.get(id), condition)) return undefined;
+    const etag = String(++this.version);
+    this.documents.set(id, { ...structuredClone(document), etag });
+    return etag;
+  }
+
+  async delete(view: string, key: string): Promise<void> {
+    this.documents.delete(documentId(view, key));
+  }
+
+  async dropView(view: string): Promise<void> {
+    for (const [id, document] of this.documents) if (document.view === view) this.documents.delete(id);
+  }
+
+  /** Every stored document, for tests that compare whole views. */
+  snapshot(): StoredViewDocument[] {
+    return [...this.documents.values()].map((d) => structuredClone(d));
+  }
+}
+
+export class MemoryCheckpointStore implements CheckpointStore {
+  private readonly states = new Map<string, StoredProjectionState>();
+  private version = 0;
+
+  async get(projection: string): Promise<StoredProjectionState | undefined> {
+    const found = this.states.get(projection);
+    return found === undefined ? undefined : structuredClone(found);
+  }
+
+  async put(state: ProjectionState, condition: WriteCondition): Promise<string | undefined> {
+    if (!conditionHolds(this.states.get(state.projection), condition)) return undefined;
+    const etag = String(++this.version);
+    this.states.set(state.projection, { state: structuredClone(state), etag });
+    return etag;
+  }
+}
+
+/** Views and checkpoints in process memory, beside the memory event store. */
+export const openMemoryProjectionStorage = (): ProjectionStorage & { views: MemoryViewStore } => ({
+  views: new MemoryViewStore(),
+  checkpoints: new MemoryCheckpointStore(),
+  close: async () => {},
+});

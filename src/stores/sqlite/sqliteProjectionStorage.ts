@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import {
+  ProjectionState,
+  StoreUnavailableError,
+  type CheckpointStore,
+  type JsonObject,
+  type ProjectionStorage,
+  type StoredProjectionState,
+  type StoredViewDocument,
+  type ViewDocument,
+  type ViewStore,
+  type WriteCondition,
+} from '../../core/index.ts';
+import { GroupCommit } from './groupCommit.ts';
+
+// Storage format of a region's views file. Views can always be rebuilt from the log, so commits
+// need not survive a power loss (synchronous=NORMAL); WAL still keeps them in order, so a checkpoint
+// that survives implies the view writes before it did.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS view_documents (
+  view       TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  data       TEXT,
+  positions  TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  etag       TEXT NOT NULL,
+  PRIMARY KEY (view, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS projection_states (
+  projection TEXT PRIMARY KEY,
+  state      TEXT NOT NULL,
+  etag       TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** `views-{region}.sqlite`: each region builds its own views, even over one shared log file. */
+export const viewsFileName = (region: string): string => `views-${region}.sqlite`;
+
+interface DocumentRow {
+  view: string;
+  key: string;
+  data: string | null;
+  positions: string;
+  updated_at: string;
+  etag: string;
+}
+
+const unavailable = (error: unknown): StoreUnavailableError =>
+  error instanceof StoreUnavailableError
+    ? error
+    : new StoreUnavailableError(`SQLite views unavailable: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
+
+const toDocument = (row: DocumentRow): StoredViewDocument => ({
+  view: row.view,
+  key: row.key,
+  data: row.data === null ? null : (JSON.parse(row.data) as JsonObject),
+  positions: JSON.parse(row.positions) as Record<string, number>,
+  updatedAt: row.updated_at,
+  etag: row.etag,
+});
+
+export interface SqliteProjectionStorageOptions {
+  /** Directory of the views file, created if missing; `:memory:` keeps it in memory. */
+  dataDir: string;
+  region: string;
+}
+
+/** A region's views and projection checkpoints in one SQLite file, separate from the log. */
+export class SqliteProjectionStorage implements ProjectionStorage {
+  readonly path: string;
+  readonly views: ViewStore;
+  readonly checkpoints: CheckpointStore;
+  private readonly db: DatabaseSync;
+  private readonly writes: GroupCommit;
+  private closed = false;
+
+  constructor(options: SqliteProjectionStorageOptions) {
+    if (options.dataDir === ':memory:') this.path = ':memory:';
+    else {
+      mkdirSync(options.dataDir, { recursive: true });
+      this.path = join(options.dataDir, viewsFileName(options.region));
+    }
+    this.db = new DatabaseSync(this.path);
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    this.db.exec('PRAGMA busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    // Concurrent writes of one batch commit together: one transaction for many documents.
+    this.writes = new GroupCommit(this.db, { maxBatch: 1024, onTransactionError: unavailable });
+    this.views = this.viewStore();
+    this.checkpoints = this.checkpointStore();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.writes.flush();
+    this.db.close();
+  }
+
+  private guard<T>(work: () => T): T {
+    if (this.closed) throw new StoreUnavailableError('SQLite views are closed');
+    try {
+      return work();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  private write<T>(work: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite views are closed'));
+    return this.writes.submit(() => {
+      try {
+        return work();
+      } catch (error) {
+        throw unavailable(error);
+      }
+    });
+  }
+
+  private viewStore(): ViewStore {
+    const select = this.db.prepare('SELECT view, key, data, positions, updated_at, etag FROM view_documents WHERE view = ? AND key = ?');
+    const insert = this.db.prepare(
+      'INSERT INTO view_documents (view, key, data, positions, updated_at, etag) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    const update = this.db.prepare(
+      'UPDATE view_documents SET data = ?, positions = ?, updated_at = ?, etag = ? WHERE view = ? AND key = ? AND etag = ?',
+    );
+    const remove = this.db.prepare('DELETE FROM view_documents WHERE view = ? AND key = ?');
+    const drop = this.db.prepare('DELETE FROM view_documents WHERE view = ?');
+    return {
+      kind: 'sqlite',
+      get: async (view, key) =>
+        this.guard(() => {
+          const row = select.get(view, key) as DocumentRow | undefined;
+          return row === undefined ? undefined : toDocument(row);
+        }),
+      put: (document: ViewDocument, condition: WriteCondition) => {
+        const data = document.data === null ? null : JSON.stringify(document.data);
+        const positions = JSON.stringify(document.positions);
+        const etag = randomUUID();
+        return this.write(() => {
+          const result =
+            'absent' in condition
+              ? insert.run(document.view, document.key, data, positions, document.updatedAt, etag)
+              : update.run(data, positions, document.updatedAt, etag, document.view, document.key, condition.etag);
+          return result.changes === 1 ? etag : undefined;
+        });
+      },
+      delete: (view, key) => this.write(() => void remove.run(view, key)),
+      dropView: (view) => this.write(() => void drop.run(view)),
+    };
+  }
+
+  private checkpointStore(): CheckpointStore {
+    const select = this.db.prepare('SELECT state, etag FROM projection_states WHERE projection = ?');
+    const insert = this.db.prepare('INSERT INTO projection_states (projection, state, etag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    const update = this.db.prepare('UPDATE projection_states SET state = ?, etag = ? WHERE projection = ? AND etag = ?');
+    return {
+      get: async (projection): Promise<StoredProjectionState | undefined> =>
+        this.guard(() => {
+          const row = select.get(projection) as { state: string; etag: string } | undefined;
+          return row === undefined ? undefined : { state: ProjectionState.parse(JSON.parse(row.state)), etag: row.etag };
+        }),
+      put: (state, condition) => {
+        const json = JSON.stringify(state);
+        const etag = randomUUID();
+        return this.write(() => {
+          const result =
+            'absent' in condition ? insert.run(state.projection, json, etag) : update.run(json, etag, state.projection, condition.etag);
+          return result.changes === 1 ? etag : undefined;
+        });
+      },
+    };
+  }
+}
