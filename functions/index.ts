@@ -3,3 +3,4 @@ import './http.ts';
 import './changeFeed.ts';
 import './reactors.ts';
 import './timers.ts';
+import './reconciler.ts';

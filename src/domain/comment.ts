@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import type { Decider } from '../core/index.ts';
+import { decodeEvent, type EventOf } from './codec.ts';
+import { AlreadyExistsError } from './errors.ts';
+
+// A comment: `Comment-{commentId}`, carrying the id of its post. Whether the post takes comments is
+// the post's decision (post.ts, AcceptComment); a post deleted meanwhile simply hides the comment.
+
+// Events: these reflect the storage format; version with care.
+export const CommentEvents = {
+  CommentAdded: z.object({ postId: z.string(), authorId: z.string(), text: z.string() }),
+};
+export type CommentEvent = EventOf<typeof CommentEvents>;
+
+export type CommentState = { status: 'none' } | { status: 'added'; postId: string; authorId: string; text: string };
+
+export type CommentCommand = { type: 'Add'; commentId: string; postId: string; authorId: string; text: string };
+
+export const initialState = (): CommentState => ({ status: 'none' });
+
+export const evolve = (state: CommentState, stored: CommentEvent): CommentState => {
+  const event = decodeEvent(CommentEvents, stored);
+  if (event === undefined) return state;
+  return state.status === 'none' ? { status: 'added', ...event.data } : state;
+};
+
+export const decide = (command: CommentCommand, state: CommentState): CommentEvent[] => {
+  if (state.status === 'none')
+    return [{ type: 'CommentAdded', data: { postId: command.postId, authorId: command.authorId, text: command.text } }];
+  throw new AlreadyExistsError(`comment ${command.commentId} already exists`);
+};
+
+export const commentDecider: Decider<CommentCommand, CommentEvent, CommentState> = { initialState, evolve, decide };

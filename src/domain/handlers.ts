@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { encodeConsistencyToken, handleCommand, streamIdOf, type CommandResult, type StreamRef } from '../core/index.ts';
+import type { ApiServices } from '../api/services.ts';
+import type { ApiRequest, ApiResponse } from '../api/types.ts';
+import { parseJsonBody, validate } from '../api/validation.ts';
+import { hashActivationToken } from './activationToken.ts';
+import { commentDecider } from './comment.ts';
+import { postDecider } from './post.ts';
+import { DEFAULT_RESERVATION_TIMEOUT_MS, registerUser } from './registration.ts';
+import { ActivateUserBody, AddCommentBody, CreatePostBody, PostParams, RegisterUserBody, UserParams } from './schemas.ts';
+import { commentStream, postStream, userStream } from './streams.ts';
+import { userDecider } from './user.ts';
+
+// Command endpoints: parse, run the decider through the shared command handler, answer with the
+// version and the consistency token (for `GET /api/views/{view}/{key}?atLeast=`).
+
+/** Version and token of the stream after a command, also when the command wrote nothing (a repeat). */
+const written = (stream: StreamRef, result: CommandResult<unknown>) => ({
+  version: result.version,
+  consistencyToken: result.appended?.consistencyToken ?? encodeConsistencyToken({ streamId: streamIdOf(stream), sequence: result.version }),
+});
+
+const viewLocation = (view: string, key: string): string => `/api/views/${view}/${encodeURIComponent(key)}`;
+
+export const registerUserHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+  const { body } = validate({ body: [RegisterUserBody, parseJsonBody(request.body)] });
+  const user = await registerUser(
+    {
+      store: services.eventStore,
+      region: services.region,
+      reservationTimeoutMs: services.domain?.reservationTimeoutMs ?? DEFAULT_RESERVATION_TIMEOUT_MS,
+      now: services.domain?.now,
+    },
+    body,
+  );
+  return { status: 201, headers: { location: viewLocation('user', user.userId) }, body: user };
+};
+
+export const activateUserHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+  const { path, body } = validate({ path: [UserParams, request.params], body: [ActivateUserBody, parseJsonBody(request.body)] });
+  const stream = userStream(path.userId);
+  const result = await handleCommand(
+    services.eventStore,
+    userDecider,
+    stream,
+    { type: 'Activate', userId: path.userId, tokenHash: hashActivationToken(body.token) },
+    { region: services.region },
+  );
+  return { status: 200, body: { userId: path.userId, status: 'active', ...written(stream, result) } };
+};
+
+export const createPostHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+  const { body } = validate({ body: [CreatePostBody, parseJsonBody(request.body)] });
+  const postId = randomUUID();
+  const stream = postStream(postId);
+  const result = await handleCommand(services.eventStore, postDecider, stream, { type: 'Create', postId, ...body }, { region: services.region });
+  return { status: 201, headers: { location: viewLocation('post', postId) }, body: { postId, ...written(stream, result) } };
+};
+
+export const addCommentHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+  const { path, body } = validate({ path: [PostParams, request.params], body: [AddCommentBody, parseJsonBody(request.body)] });
+  // The post decides (404 unknown, 410 deleted); a delete racing this comment wins in the view.
+  await handleCommand(services.eventStore, postDecider, postStream(path.postId), { type: 'AcceptComment', postId: path.postId }, { region: services.region });
+  const commentId = randomUUID();
+  const stream = commentStream(commentId);
+  const result = await handleCommand(
+    services.eventStore,
+    commentDecider,
+    stream,
+    { type: 'Add', commentId, postId: path.postId, ...body },
+    { region: services.region },
+  );
+  return { status: 201, headers: { location: viewLocation('post', path.postId) }, body: { commentId, postId: path.postId, ...written(stream, result) } };
+};
+
+export const deletePostHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+  const { path } = validate({ path: [PostParams, request.params] });
+  const stream = postStream(path.postId);
+  const result = await handleCommand(services.eventStore, postDecider, stream, { type: 'Delete', postId: path.postId }, { region: services.region });
+  return { status: 200, body: { postId: path.postId, deleted: true, ...written(stream, result) } };
+};

@@ -1,0 +1,103 @@
+import type { EventStore } from '../core/index.ts';
+import type { Logger } from '../api/dispatch.ts';
+import { reservationHour, type PendingReservationsView } from '../domain/projections.ts';
+import { resolveReservation, type ReservationOutcome } from '../domain/registration.ts';
+import { describeError } from '../projections/handlerAttempts.ts';
+import type { ProjectionRuntime } from '../projections/runtime.ts';
+import { Signal } from '../projections/signal.ts';
+
+// The compensating process for email reservations whose registration never completed. It finds
+// candidates in the `pendingEmailReservations` view (one document per hour of reservation) and
+// settles each through the log (`resolveReservation`), which is idempotent and safe to race: the
+// local host runs it periodically, Azure from a timer, and a registration meeting a stale
+// reservation settles it on the spot (so a reservation this sweep never sees cannot block an address).
+
+export interface SweepOptions {
+  store: EventStore;
+  projections: Pick<ProjectionRuntime, 'readView'>;
+  region: string;
+  reservationTimeoutMs: number;
+  /** How far back the sweep looks; older reservations are settled when their address is next registered. */
+  lookbackHours?: number;
+  now?: () => Date;
+}
+
+export interface SweepReport {
+  checked: number;
+  confirmed: number;
+  released: number;
+  failed: number;
+  errors: string[];
+}
+
+const HOUR_MS = 3_600_000;
+export const DEFAULT_LOOKBACK_HOURS = 24;
+
+/** The hour keys from `from` to `to`, oldest first. */
+const hoursBetween = (from: number, to: number): string[] => {
+  const keys: string[] = [];
+  for (let at = Math.floor(from / HOUR_MS) * HOUR_MS; at <= to; at += HOUR_MS) keys.push(reservationHour(new Date(at).toISOString()));
+  return keys;
+};
+
+export const sweepAbandonedReservations = async (options: SweepOptions): Promise<SweepReport> => {
+  const now = options.now?.() ?? new Date();
+  const cutoff = now.getTime() - options.reservationTimeoutMs;
+  const report: SweepReport = { checked: 0, confirmed: 0, released: 0, failed: 0, errors: [] };
+  const context = { store: options.store, region: options.region, reservationTimeoutMs: options.reservationTimeoutMs, now: () => now };
+  for (const hour of hoursBetween(cutoff - (options.lookbackHours ?? DEFAULT_LOOKBACK_HOURS) * HOUR_MS, cutoff)) {
+    const read = await options.projections.readView('pendingEmailReservations', hour, { waitMs: 0 });
+    if (read.kind !== 'found') continue;
+    const { reservations } = read.document.data as PendingReservationsView;
+    for (const [emailAddressId, reservation] of Object.entries(reservations)) {
+      if (Date.parse(reservation.reservedAt) > cutoff) continue;
+      report.checked++;
+      let outcome: ReservationOutcome;
+      try {
+        outcome = await resolveReservation(context, emailAddressId);
+      } catch (error) {
+        report.failed++;
+        if (report.errors.length < 10) report.errors.push(`${emailAddressId}: ${describeError(error)}`);
+        continue;
+      }
+      if (outcome === 'confirmed') report.confirmed++;
+      if (outcome === 'released') report.released++;
+    }
+  }
+  return report;
+};
+
+/** Runs the sweep every `intervalMs` in the local host; a failed sweep is logged and tried next time. */
+export class ReservationSweeper {
+  private readonly options: SweepOptions & { intervalMs: number; logger: Logger };
+  private readonly wakeUp = new Signal();
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(options: SweepOptions & { intervalMs: number; logger: Logger }) {
+    this.options = options;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      await this.wakeUp.wait(this.options.intervalMs);
+      if (this.stopping) break;
+      try {
+        const report = await sweepAbandonedReservations(this.options);
+        if (report.confirmed + report.released + report.failed > 0) this.options.logger.info('email reservations swept', { ...report });
+      } catch (error) {
+        this.options.logger.warn('email reservation sweep failed; trying again next interval', { error: describeError(error) });
+      }
+    }
+  }
+}
