@@ -16,15 +16,24 @@ export type RouteMatch<S> =
 export const compileRoutes = <S>(routes: Route<S>[]) => {
   const compiled: CompiledRoute<S>[] = routes.map((route) => {
     const names: string[] = [];
+    // Each segment brings its own leading slash, so a trailing catch-all can make its slash optional.
     const source = route.route
       .split('/')
-      .map((segment) => {
+      .map((segment, index) => {
+        const slash = index === 0 ? '' : '/';
+        // `{*name}` (last segment) takes the rest of the path, slashes included, as in Azure Functions:
+        // absent when the path stops before it, '' after a trailing slash.
+        const catchAll = /^\{\*([A-Za-z][A-Za-z0-9]*)\}$/.exec(segment);
+        if (catchAll) {
+          names.push(catchAll[1]!);
+          return index === 0 ? '(.*)' : '(?:/(.*))?';
+        }
         const param = /^\{([A-Za-z][A-Za-z0-9]*)\}$/.exec(segment);
-        if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        if (!param) return slash + segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         names.push(param[1]!);
-        return '([^/]+)';
+        return `${slash}([^/]+)`;
       })
-      .join('/');
+      .join('');
     return { route, pattern: new RegExp(`^${source}$`), names };
   });
 
@@ -38,7 +47,8 @@ export const compileRoutes = <S>(routes: Route<S>[]) => {
         continue;
       }
       try {
-        return { kind: 'found', route, params: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)])) };
+        const params = names.flatMap((name, i) => (match[i + 1] === undefined ? [] : [[name, decodeURIComponent(match[i + 1]!)]]));
+        return { kind: 'found', route, params: Object.fromEntries(params) };
       } catch {
         return { kind: 'bad-path' };
       }

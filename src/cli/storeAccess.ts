@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.ts';
+import type { EventStore } from '../core/index.ts';
+import { CliError, usageError } from './errors.ts';
+
+/**
+ * Opens the store the server's configuration names, for export and import (loaded only then, so the
+ * other commands start fast). The memory store lives inside one process, so there is nothing to reach
+ * from here; and exporting a SQLite log that does not exist is a mistake (a wrong DATA_DIR), not an
+ * empty backup.
+ */
+export const openStoreFor = async (config: Config, purpose: 'export' | 'import'): Promise<EventStore> => {
+  if (config.EVENT_STORE === 'memory')
+    throw usageError(`EVENT_STORE=memory keeps events inside the server process; there is nothing to ${purpose} from here (use sqlite or cosmos)`);
+  if (config.EVENT_STORE === 'sqlite' && purpose === 'export') {
+    const file = join(config.DATA_DIR, (await import('../stores/sqlite/sqliteEventStore.ts')).EVENTS_FILE);
+    if (!existsSync(file)) throw new CliError(`no SQLite log at ${file} (set DATA_DIR or --data-dir)`);
+  }
+  const { openEventStore } = await import('../stores/openEventStore.ts');
+  return openEventStore(config);
+};

@@ -1,0 +1,152 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp, type EventLogApp } from '../../src/app.ts';
+import { routes } from '../../src/api/routes.ts';
+import { loadConfig } from '../../src/config.ts';
+import { defineProjection, defineView } from '../../src/core/index.ts';
+import { explorerRoutes } from '../../src/explorer/routes.ts';
+import { startLocalHost, type LocalHost } from '../../src/local/server.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { streamProjection } from '../../src/projections/streamProjection.ts';
+import { tempDir } from '../support/http.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const VIEWPORT = { width: 1280, height: 900 };
+const available = existsSync(CHROMIUM);
+if (!available) console.warn(`explorer browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+// A projection that fails on `Poisoned` events until the test "fixes" it, so the page can show a
+// halted projection and resume it.
+let broken = true;
+const auditProjection = defineProjection({
+  name: 'audit',
+  version: 1,
+  eventTypes: ['Poisoned'],
+  views: [
+    defineView({
+      name: 'audit',
+      keysOf: (event) => [event.streamId],
+      reduce: (_current, event) => {
+        if (broken) throw new Error(`cannot audit ${event.type}`);
+        return { last: event.type };
+      },
+    }),
+  ],
+});
+
+/** Waits for the page (polls, refreshes, renders) with room for a slow machine. */
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
+
+/** PNG signature, then IHDR width and height (big-endian) at bytes 16-23. */
+const pngSize = (png: Buffer): { width: number; height: number } => {
+  expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+};
+
+describe.skipIf(!available)('the stream explorer in headless Chromium', () => {
+  let dataDir: string;
+  let profileDir: string;
+  let app: EventLogApp;
+  let host: LocalHost;
+  let browser: BrowserContext;
+  let page: Page;
+
+  const append = async (stream: string, events: { type: string; data: object }[]) => {
+    const [type, id] = stream.split('-');
+    const response = await fetch(`${host.url}/api/streams/${type}/${id}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-functions-key': 'explorer-admin' },
+      body: JSON.stringify({ events }),
+    });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { recordedAt: string };
+  };
+
+  beforeAll(async () => {
+    dataDir = tempDir('eventlog-explorer-');
+    profileDir = tempDir('eventlog-chromium-');
+    const config = loadConfig({ EVENT_STORE: 'sqlite', DATA_DIR: dataDir, PORT: '0', ADMIN_KEY: 'explorer-admin', PROJECTION_MAX_ATTEMPTS: '1' });
+    app = await openApp(config, { projections: [streamProjection, auditProjection], logger: silentLogger });
+    app.startProjections();
+    host = await startLocalHost({ routes: [...routes, ...explorerRoutes], services: app.services, keys: { adminKey: 'explorer-admin' }, port: 0, logger: silentLogger });
+
+    await append('Order-1', [{ type: 'OrderPlaced', data: { total: 30 } }, { type: 'ItemAdded', data: { sku: 'book' } }]);
+    await sleep(15); // so the next append has a later recordedAt to travel back from
+    await append('Order-1', [{ type: 'OrderShipped', data: { carrier: 'post' } }]);
+    await append('Member-7', [{ type: 'MemberJoined', data: { name: 'Ada' } }]);
+    await append('Order-2', [{ type: 'Poisoned', data: {} }]);
+
+    browser = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: VIEWPORT });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('dialog', (dialog) => void dialog.accept());
+    // The key is entered once per tab, as an operator would.
+    await page.goto(`${host.url}/api/explorer/`);
+    await page.fill('#api-key', 'explorer-admin');
+    await page.click('#connection button[type=submit]');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    await app?.close();
+    for (const dir of [dataDir, profileDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the streams of the log', async () => {
+    const list = page.getByTestId('streams');
+    await eventually(() => list.locator('li[data-stream]').evaluateAll((items) => items.map((i) => i.getAttribute('data-stream')))).toEqual(['Member-7', 'Order-1', 'Order-2']);
+    await page.fill('#stream-filter', 'Order');
+    await eventually(() => list.locator('li[data-stream]').count()).toBe(2);
+  });
+
+  it("shows a stream's events and travels back in time with asOf", async () => {
+    await page.click('li[data-stream="Order-1"]');
+    const rows = page.locator('[data-testid=events] tbody tr');
+    await eventually(() => rows.count()).toBe(3);
+    expect(await page.getByTestId('stream-version').textContent()).toBe('version 3');
+    expect(await rows.nth(2).textContent()).toContain('OrderShipped');
+
+    // The slider at 2: the stream as it was right after its second event (the first append).
+    await page.getByTestId('time-travel').evaluate((input) => {
+      (input as unknown as { value: string }).value = '2';
+      input.dispatchEvent(new Event('input'));
+    });
+    await eventually(() => rows.count()).toBe(2);
+    expect(await page.getByTestId('stream-version').textContent()).toMatch(/^version 2 as of \d{4}-/);
+
+    // An instant before the stream existed: nothing yet.
+    await page.fill('[data-testid=as-of]', '2000-01-01T00:00:00Z');
+    await page.press('[data-testid=as-of]', 'Enter');
+    await eventually(() => page.getByTestId('stream').textContent()).toContain('no events yet at that time');
+  });
+
+  it('shows each projection with its status and lag, and resumes a halted one', async () => {
+    const audit = page.locator('tr[data-projection=audit][data-region=local]');
+    const stream = page.locator('tr[data-projection=stream][data-region=local]');
+    await page.click('#refresh-projections');
+    await eventually(() => audit.getByTestId('projection-status').textContent()).toBe('halted');
+    expect(await audit.textContent()).toContain('halted on Order-2#1 (Poisoned)');
+    await eventually(() => stream.getByTestId('projection-status').textContent()).toBe('running');
+    await eventually(async () => { await page.click('#refresh-projections'); return stream.getByTestId('projection-lag').textContent(); }).toBe('0');
+
+    broken = false; // the operator fixed the cause
+    await audit.getByRole('button', { name: 'Resume' }).click();
+    await eventually(async () => { await page.click('#refresh-projections'); return audit.getByTestId('projection-status').textContent(); }).toBe('running');
+    expect(await audit.getByRole('button', { name: 'Resume' }).count()).toBe(0);
+  });
+
+  it('renders the page as a screenshot of the viewport', async () => {
+    await page.click('li[data-stream="Order-1"]');
+    await eventually(() => page.locator('[data-testid=events] tbody tr').count()).toBe(3);
+    const png = await page.screenshot();
+    expect(pngSize(png)).toEqual(VIEWPORT);
+    expect(png.length).toBeGreaterThan(20_000); // a blank page of this size compresses to a few KB
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync(join('test-results', 'explorer.png'), png);
+    expect(await page.getByTestId('error').isHidden()).toBe(true);
+  });
+});
