@@ -4,7 +4,7 @@ import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { Logger } from '../api/dispatch.ts';
 import { packageInfo } from '../packageInfo.ts';
 import { telemetryEnabled, type TelemetryPlan } from './config.ts';
-import { AsyncLocalStorageContextManager } from './contextManager.ts';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { createTelemetry, type Telemetry } from './telemetry.ts';
 
 export interface StartTelemetryOptions {

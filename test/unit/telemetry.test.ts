@@ -9,7 +9,7 @@ import { appendEvents, hasGlobalLog, StoreUnavailableError, type EventStore } fr
 import { jsonLogger } from '../../src/logger.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { telemetryEnabled, telemetryPlan } from '../../src/telemetry/config.ts';
-import { AsyncLocalStorageContextManager } from '../../src/telemetry/contextManager.ts';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { METRICS } from '../../src/telemetry/instruments.ts';
 import { startTelemetry } from '../../src/telemetry/sdk.ts';
 import { createTelemetry, type Telemetry } from '../../src/telemetry/telemetry.ts';
