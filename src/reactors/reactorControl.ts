@@ -1,3 +1,4 @@
+import type { ProjectionControl } from '../api/services.ts';
 import type { ProjectionEntry, ProjectionRuntime } from '../projections/runtime.ts';
 import { ReactorNotRebuildableError, type ReactorRunner } from './reactorRunner.ts';
 
@@ -27,25 +28,16 @@ export class ReactorRegistry {
 }
 
 /**
- * The projection runtime as the projections routes see it, with the reactors added: listed by
- * `entries`, resumed by `resume`, refused by `requestRebuild`. Everything else is the runtime's own.
+ * Projection control as the projections routes see it, with the reactors added: listed by `entries`,
+ * resumed by `resume`, refused by `requestRebuild`. Views and names are the runtime's own.
  */
-export const withReactors = (runtime: ProjectionRuntime, reactors: ReactorRegistry): ProjectionRuntime =>
-  new Proxy(runtime, {
-    get(target, property) {
-      switch (property) {
-        case 'entries':
-          return async () => [...(await target.entries()), ...(await reactors.entries())];
-        case 'entry':
-          return (name: string) => reactors.get(name)?.entry() ?? target.entry(name);
-        case 'resume':
-          return (name: string, options: { skip: boolean }) => reactors.get(name)?.resume(options) ?? target.resume(name, options);
-        case 'requestRebuild':
-          return (name: string) => (reactors.has(name) ? Promise.reject(new ReactorNotRebuildableError(name)) : target.requestRebuild(name));
-        default: {
-          const value: unknown = Reflect.get(target, property, target);
-          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-        }
-      }
-    },
-  });
+export const withReactors = (runtime: ProjectionRuntime, reactors: ReactorRegistry): ProjectionControl => ({
+  get names() {
+    return runtime.names;
+  },
+  entries: async () => [...(await runtime.entries()), ...(await reactors.entries())],
+  entry: (name) => reactors.get(name)?.entry() ?? runtime.entry(name),
+  resume: (name, options) => reactors.get(name)?.resume(options) ?? runtime.resume(name, options),
+  requestRebuild: (name) => (reactors.has(name) ? Promise.reject(new ReactorNotRebuildableError(name)) : runtime.requestRebuild(name)),
+  readView: (view, key, options) => runtime.readView(view, key, options),
+});
