@@ -168,6 +168,13 @@ export const openApiPath = (route: string): string => `/${route.replace(/\{\*/g,
 const securityOf = (level: AuthLevel): RouteConfig['security'] =>
   level === 'anonymous' ? [] : [{ functionKey: [] }, { functionKeyQuery: [] }];
 
+/** Modules that add routes (the domain, the reactors) document them here, beside their route table. */
+export const registerOperations = (docs: Record<string, OperationDoc>): void => {
+  for (const name of Object.keys(docs))
+    if (operations[name] !== undefined) throw new Error(`OpenAPI operation ${name} is documented twice`);
+  Object.assign(operations, docs);
+};
+
 const AUTH_NOTE: Record<AuthLevel, string> = {
   anonymous: '',
   function: 'Needs a function key (or the admin key) when keys are configured.',

@@ -1,4 +1,4 @@
-import { operations } from '../api/openapi.ts';
+import { registerOperations } from '../api/openapi.ts';
 import { registerProblemMapper } from '../api/problem.ts';
 import type { ApiServices } from '../api/services.ts';
 import type { Route } from '../api/types.ts';
@@ -8,7 +8,7 @@ import { domainProblem } from './problems.ts';
 
 // The API knows no domain: the domain adds its problem mapping and its OpenAPI entries.
 registerProblemMapper(domainProblem);
-Object.assign(operations, domainOperations);
+registerOperations(domainOperations);
 
 /** The reference domain's command endpoints; the product's route table includes them. */
 export const domainRoutes: Route<ApiServices>[] = [

@@ -1,4 +1,4 @@
-import { badRequest, notFound, operations, problemResponse, unavailable } from '../api/openapi.ts';
+import { badRequest, notFound, problemResponse, registerOperations, unavailable } from '../api/openapi.ts';
 import { problem, registerProblemMapper } from '../api/problem.ts';
 import { ProjectionEntry, ProjectionParams } from '../api/projectionSchemas.ts';
 import type { ApiServices } from '../api/services.ts';
@@ -14,7 +14,7 @@ registerProblemMapper((error) => {
   return undefined;
 });
 
-Object.assign(operations, {
+registerOperations({
   pauseProjection: {
     summary: 'Pause a reactor',
     description: 'The reactor (a side-effect consumer, such as the activation mail) takes no events until resumed, keeping its place in the log.',
