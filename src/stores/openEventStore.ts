@@ -10,7 +10,10 @@ export const openEventStore = async (config: Config): Promise<EventStore> => {
       return new MemoryEventStore();
     case 'sqlite':
       return new SqliteEventStore({ dataDir: config.DATA_DIR });
-    case 'cosmos':
-      throw new Error('EVENT_STORE=cosmos is not available in this build');
+    case 'cosmos': {
+      // Loaded on demand, so the embedded stores never load the Cosmos DB SDK.
+      const { openCosmosEventStore } = await import('./cosmos/index.ts');
+      return openCosmosEventStore(config);
+    }
   }
 };

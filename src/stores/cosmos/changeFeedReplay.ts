@@ -1,0 +1,22 @@
+import { ChangeFeedStartFrom, StatusCodes, type Container } from '@azure/cosmos';
+import type { ReplayPage } from '../../core/index.ts';
+import { eventsFromFeed } from './documents.ts';
+
+/**
+ * One page of the `events` container's change feed (latest-version mode), from the beginning or from
+ * a cursor: the replay source of projection rebuilds. Order holds per stream (per partition), which is
+ * all projections rely on. The cursor is the SDK's continuation token; `caughtUp` is the service's
+ * "not modified" after every feed range was asked.
+ */
+export const readChangeFeed = async (container: Container, cursor: string | undefined, limit: number): Promise<ReplayPage> => {
+  const iterator = container.items.getChangeFeedIterator({
+    changeFeedStartFrom: cursor === undefined ? ChangeFeedStartFrom.Beginning() : ChangeFeedStartFrom.Continuation(cursor),
+    maxItemCount: limit,
+  });
+  const response = await iterator.readNext();
+  return {
+    events: eventsFromFeed(response.result ?? []),
+    cursor: response.continuationToken ?? cursor ?? '',
+    caughtUp: response.statusCode === StatusCodes.NotModified,
+  };
+};

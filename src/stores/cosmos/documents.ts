@@ -1,0 +1,74 @@
+import type { JSONObject } from '@azure/cosmos';
+import { z } from 'zod';
+import { EventEnvelope, type PreparedEvent, type StreamRef } from '../../core/index.ts';
+
+// Documents of the `events` container. An event is stored as its envelope, nothing more. Beside the
+// events of a stream sits one stream head: the marker an append with a known expected version checks
+// in the same transactional batch (see appendToStream.ts and docs/cosmos.md). It carries a `kind`
+// field, which events never have: readers of the change feed skip documents that have one.
+
+export const STREAM_HEAD_ID = '$head';
+export const STREAM_HEAD_KIND = 'streamHead';
+
+/** The head sits at sequence 0, so one query ordered by sequence returns it before the events. */
+export const StreamHeadDocument = z.object({
+  id: z.literal(STREAM_HEAD_ID),
+  kind: z.literal(STREAM_HEAD_KIND),
+  streamId: z.string(),
+  aggregateType: z.string(),
+  aggregateId: z.string(),
+  sequence: z.literal(0),
+  /** The stream's version after the last append that moved the head; never ahead of the events. */
+  version: z.number().int().min(1),
+  updatedAt: z.string(),
+});
+export type StreamHeadDocument = z.infer<typeof StreamHeadDocument>;
+
+export const streamHeadDocument = (streamId: string, stream: StreamRef, version: number, updatedAt: string): StreamHeadDocument => ({
+  id: STREAM_HEAD_ID,
+  kind: STREAM_HEAD_KIND,
+  streamId,
+  aggregateType: stream.aggregateType,
+  aggregateId: stream.aggregateId,
+  sequence: 0,
+  version,
+  updatedAt,
+});
+
+export const eventDocument = (
+  streamId: string,
+  stream: StreamRef,
+  event: PreparedEvent,
+  sequence: number,
+  recordedAt: string,
+  region: string,
+): EventEnvelope => ({
+  id: event.id,
+  streamId,
+  aggregateType: stream.aggregateType,
+  aggregateId: stream.aggregateId,
+  sequence,
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  data: event.data,
+  metadata: event.metadata,
+  recordedAt,
+  region,
+});
+
+/** True for documents that are events: every other document of the container has a `kind`. */
+export const isEventDocument = (document: unknown): boolean =>
+  typeof document === 'object' && document !== null && !('kind' in document);
+
+/** The envelope of a stored event, without the system properties Cosmos DB adds (`_rid`, `_etag`, `_ts`, ...). */
+export const eventFromDocument = (document: unknown): EventEnvelope => EventEnvelope.parse(document);
+
+/**
+ * The events among documents as the change feed (or the Functions trigger) delivers them: stream heads
+ * and other non-event documents dropped, system properties stripped, delivery order kept.
+ */
+export const eventsFromFeed = (documents: readonly unknown[]): EventEnvelope[] =>
+  documents.filter(isEventDocument).map(eventFromDocument);
+
+/** A document as the SDK's batch operations take it (its JSON type is narrower than zod's `unknown`). */
+export const asResourceBody = (document: object): JSONObject => document as JSONObject;

@@ -1,0 +1,31 @@
+import type { ProjectionStorage } from '../../core/index.ts';
+import { acquireCosmosClient, type CosmosClientSettings } from './client.ts';
+import { CONTAINER_IDS } from './containers.ts';
+import type { CosmosConnection } from './settings.ts';
+import { CosmosCheckpointStore, CosmosViewStore } from './viewStore.ts';
+
+export interface CosmosProjectionStorageOptions extends CosmosClientSettings {
+  /** The region-local views account. */
+  connection: CosmosConnection;
+  database: string;
+}
+
+/** Views and checkpoints of this region, in the `views` container of its own account. */
+export const openCosmosProjectionStorage = async (options: CosmosProjectionStorageOptions): Promise<ProjectionStorage & { views: CosmosViewStore }> => {
+  const shared = await acquireCosmosClient(options.connection, options);
+  const container = shared.client.database(options.database).container(CONTAINER_IDS.views);
+  const views = new CosmosViewStore(container);
+  const checkpoints = new CosmosCheckpointStore(container);
+  let closed = false;
+  return {
+    views,
+    checkpoints,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      views.markClosed();
+      checkpoints.markClosed();
+      shared.release();
+    },
+  };
+};

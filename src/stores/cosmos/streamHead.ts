@@ -1,0 +1,77 @@
+import type { Container, OperationInput } from '@azure/cosmos';
+import type { StreamRef } from '../../core/index.ts';
+import { STREAM_HEAD_ID, streamHeadDocument } from './documents.ts';
+import { queryPartition } from './queries.ts';
+
+// The stream head marks "this stream is at version N" inside the stream's partition. Invariant: it is
+// never ahead of the events (it is written in the same transactional batch as they are, or after them),
+// so a batch that checks "head is at N" and creates sequence N+1.. can neither skip a version (gap) nor
+// overwrite one (the unique key). It may lag behind: an append of 100 events has no room for it in its
+// batch and moves it afterwards; whoever finds it lagging falls back to reading the tip.
+
+export interface Tip {
+  version: number;
+  recordedAt?: string;
+}
+
+/** The stream's version as the events say (the authority when the head may lag). */
+export const readTip = async (container: Container, streamId: string, asOf?: string): Promise<Tip> => {
+  const [last] = await queryPartition<{ sequence: number; recordedAt: string }>(
+    container,
+    streamId,
+    {
+      query: `SELECT TOP 1 c.sequence, c.recordedAt FROM c WHERE c.streamId = @streamId AND c.sequence >= 1${asOf === undefined ? '' : ' AND c.recordedAt <= @asOf'} ORDER BY c.sequence DESC`,
+      parameters: [
+        { name: '@streamId', value: streamId },
+        ...(asOf === undefined ? [] : [{ name: '@asOf', value: asOf }]),
+      ],
+    },
+    1,
+  );
+  return last === undefined ? { version: 0 } : { version: last.sequence, recordedAt: last.recordedAt };
+};
+
+const headPatch = (version: number, updatedAt: string) => [
+  { op: 'set' as const, path: '/version', value: version },
+  { op: 'set' as const, path: '/updatedAt', value: updatedAt },
+];
+
+/** Batch operation that fails (and so fails the batch) unless the stream is at `expected`; it moves the head to `next`. */
+export const headCheckOperation = (streamId: string, stream: StreamRef, expected: number, next: number, at: string): OperationInput =>
+  expected === 0
+    ? { operationType: 'Create', resourceBody: streamHeadDocument(streamId, stream, next, at) }
+    : {
+        operationType: 'Patch',
+        id: STREAM_HEAD_ID,
+        resourceBody: { operations: headPatch(next, at), condition: `from c where c.version = ${expected}` },
+      };
+
+/** Batch operation that sets the head, for a batch whose expected version was verified by reading the tip. */
+export const headSetOperation = (streamId: string, stream: StreamRef, version: number, at: string): OperationInput => ({
+  operationType: 'Upsert',
+  resourceBody: streamHeadDocument(streamId, stream, version, at),
+});
+
+/**
+ * Moves a lagging head forward after an append that had no room for it in its batch. Best effort and
+ * never backwards: a failure leaves the head lagging, which costs later requests a tip read, nothing more.
+ */
+export const advanceHead = async (container: Container, streamId: string, stream: StreamRef, version: number, at: string): Promise<void> => {
+  const item = container.item(STREAM_HEAD_ID, streamId);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await item.patch({ operations: headPatch(version, at), condition: `from c where c.version < ${version}` });
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 412) return; // already there or beyond
+      if (code !== 404) return;
+      try {
+        await container.items.create(streamHeadDocument(streamId, stream, version, at));
+        return;
+      } catch (createError) {
+        if ((createError as { code?: unknown }).code !== 409) return; // someone else created it: patch again
+      }
+    }
+  }
+};

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import type { Container } from '@azure/cosmos';
+import {
+  ProjectionState,
+  StoreUnavailableError,
+  type CheckpointStore,
+  type JsonObject,
+  type StoredProjectionState,
+  type StoredViewDocument,
+  type ViewDocument,
+  type ViewStore,
+  type WriteCondition,
+} from '../../core/index.ts';
+import { deleteDocument, readDocument, writeDocument } from './conditionalWrites.ts';
+import { deadlineOf } from './deadline.ts';
+import { mapCosmosErrors } from './errors.ts';
+
+// Views and projection checkpoints in the `views` container of the region-local account (partition
+// key /id, one document per partition: every access is a point operation by id).
+
+const VIEW_KIND = 'view';
+const PROJECTION_KIND = 'projectionState';
+/** Deletes sent at once when a view generation is dropped. */
+const DROP_CONCURRENCY = 16;
+
+/**
+ * Item ids may not hold / \ ? # and are at most 255 characters, while view keys may; so the id is the
+ * stored view name and a digest of the key. The document keeps view and key as they are.
+ */
+export const viewDocumentId = (view: string, key: string): string =>
+  `${view}|${createHash('sha256').update(key, 'utf8').digest('base64url')}`;
+
+const projectionDocumentId = (projection: string): string => `$projection|${projection}`;
+
+interface StoredView extends ViewDocument {
+  id: string;
+  kind: typeof VIEW_KIND;
+}
+
+class Closable {
+  protected closed = false;
+  protected assertOpen(): void {
+    if (this.closed) throw new StoreUnavailableError('Cosmos DB projection storage is closed');
+  }
+  markClosed(): void {
+    this.closed = true;
+  }
+}
+
+export class CosmosViewStore extends Closable implements ViewStore {
+  readonly kind = 'cosmos';
+  private readonly container: Container;
+
+  constructor(container: Container) {
+    super();
+    this.container = container;
+  }
+
+  async get(view: string, key: string): Promise<StoredViewDocument | undefined> {
+    this.assertOpen();
+    const id = viewDocumentId(view, key);
+    const found = await readDocument(this.container, id, id);
+    if (found === undefined) return undefined;
+    return {
+      view: found.view as string,
+      key: found.key as string,
+      data: found.data as JsonObject | null,
+      positions: found.positions as Record<string, number>,
+      updatedAt: found.updatedAt as string,
+      etag: found._etag,
+    };
+  }
+
+  async put(document: ViewDocument, condition: WriteCondition): Promise<string | undefined> {
+    this.assertOpen();
+    const id = viewDocumentId(document.view, document.key);
+    const stored: StoredView = { id, kind: VIEW_KIND, ...document };
+    return writeDocument(this.container, stored, id, condition);
+  }
+
+  async delete(view: string, key: string): Promise<void> {
+    this.assertOpen();
+    const id = viewDocumentId(view, key);
+    await deleteDocument(this.container, id, id);
+  }
+
+  /** A cross-partition query for the ids, then point deletes: run when a rebuild retires a generation. */
+  async dropView(view: string): Promise<void> {
+    this.assertOpen();
+    const ids = await mapCosmosErrors('query', () =>
+      deadlineOf()(async () => {
+        const { resources } = await this.container.items
+          .query<string>({ query: 'SELECT VALUE c.id FROM c WHERE c.kind = @kind AND c.view = @view', parameters: [{ name: '@kind', value: VIEW_KIND }, { name: '@view', value: view }] })
+          .fetchAll();
+        return resources;
+      }),
+    );
+    for (let start = 0; start < ids.length; start += DROP_CONCURRENCY)
+      await Promise.all(ids.slice(start, start + DROP_CONCURRENCY).map((id) => deleteDocument(this.container, id, id)));
+  }
+}
+
+export class CosmosCheckpointStore extends Closable implements CheckpointStore {
+  private readonly container: Container;
+
+  constructor(container: Container) {
+    super();
+    this.container = container;
+  }
+
+  async get(projection: string): Promise<StoredProjectionState | undefined> {
+    this.assertOpen();
+    const id = projectionDocumentId(projection);
+    const found = await readDocument(this.container, id, id);
+    return found === undefined ? undefined : { state: ProjectionState.parse(found.state), etag: found._etag };
+  }
+
+  async put(state: ProjectionState, condition: WriteCondition): Promise<string | undefined> {
+    this.assertOpen();
+    const id = projectionDocumentId(state.projection);
+    return writeDocument(this.container, { id, kind: PROJECTION_KIND, projection: state.projection, state }, id, condition);
+  }
+}

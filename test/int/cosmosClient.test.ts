@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { CosmosEventStore } from '../../src/stores/cosmos/cosmosEventStore.ts';
+import { cosmosSettingsFrom } from '../../src/stores/cosmos/settings.ts';
+import { initTestDatabase, startCosmosTestServer, TEST_KEY, type CosmosTestServer } from '../support/cosmosServer.ts';
+
+describe('Cosmos DB settings', () => {
+  it('use key auth for COSMOS_ENDPOINT + COSMOS_KEY and keep views in the same account', () => {
+    const settings = cosmosSettingsFrom(loadConfig({ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081', COSMOS_KEY: 'k', REGION: 'westeurope' }));
+    expect(settings).toEqual({
+      events: { endpoint: 'https://127.0.0.1:8081', auth: { kind: 'key', key: 'k' } },
+      views: { endpoint: 'https://127.0.0.1:8081', auth: { kind: 'key', key: 'k' } },
+      database: 'eventlog',
+      region: 'westeurope',
+    });
+  });
+
+  it('use the app identity for COSMOS__accountEndpoint, and VIEWS__accountEndpoint for the region-local views', () => {
+    const settings = cosmosSettingsFrom(
+      loadConfig({ EVENT_STORE: 'cosmos', COSMOS__accountEndpoint: 'https://log.documents.azure.com', VIEWS__accountEndpoint: 'https://views-weu.documents.azure.com', COSMOS_DATABASE: 'prod' }),
+    );
+    expect(settings.events).toEqual({ endpoint: 'https://log.documents.azure.com', auth: { kind: 'identity' } });
+    expect(settings.views).toEqual({ endpoint: 'https://views-weu.documents.azure.com', auth: { kind: 'identity' } });
+    expect(settings.database).toBe('prod');
+  });
+
+  it('refuse key auth and identity at once, naming the variables', () => {
+    expect(() => loadConfig({ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081', COSMOS_KEY: 'k', COSMOS__accountEndpoint: 'https://log.documents.azure.com' })).toThrow(
+      new ConfigError('Invalid configuration: COSMOS_ENDPOINT and COSMOS__accountEndpoint are both set: use one (key auth for an emulator, identity in Azure) (got "https://127.0.0.1:8081")'),
+    );
+  });
+});
+
+describe('preferred locations', () => {
+  // Two servers stand for two regions of one account; each advertises both, as the service does.
+  let westEurope: CosmosTestServer;
+  let northEurope: CosmosTestServer;
+  beforeAll(async () => {
+    [westEurope, northEurope] = await Promise.all([startCosmosTestServer(), startCosmosTestServer()]);
+    await Promise.all([initTestDatabase(westEurope), initTestDatabase(northEurope)]);
+    const account = (await (await fetch(`${westEurope.endpoint}/`)).json()) as Record<string, unknown>;
+    const regions = {
+      ...account,
+      writableLocations: [{ name: 'West Europe', databaseAccountEndpoint: `${westEurope.endpoint}/` }],
+      readableLocations: [
+        { name: 'West Europe', databaseAccountEndpoint: `${westEurope.endpoint}/` },
+        { name: 'North Europe', databaseAccountEndpoint: `${northEurope.endpoint}/` },
+      ],
+    };
+    for (const server of [westEurope, northEurope])
+      server.intercept((r) => (r.method === 'GET' && r.path === '/' ? { respond: { status: 200, body: regions } } : undefined));
+  });
+  afterAll(async () => {
+    await Promise.all([westEurope?.close(), northEurope?.close()]);
+  });
+
+  const readsGoTo = async (region: string): Promise<string[]> => {
+    const store = await CosmosEventStore.open({ connection: { endpoint: westEurope.endpoint, auth: { kind: 'key', key: TEST_KEY } }, database: 'eventlog', region });
+    try {
+      const before = [westEurope.requests.length, northEurope.requests.length];
+      await store.readStream({ aggregateType: 'Order', aggregateId: `pl-${region}` }, { fromVersion: 1, limit: 10 });
+      return [
+        ...westEurope.requests.slice(before[0]).filter((r) => r.kind === 'query').map(() => 'West Europe'),
+        ...northEurope.requests.slice(before[1]).filter((r) => r.kind === 'query').map(() => 'North Europe'),
+      ];
+    } finally {
+      await store.close();
+    }
+  };
+
+  it('send reads to the replica REGION names, given as the Azure location name', async () => {
+    expect(new Set(await readsGoTo('northeurope'))).toEqual(new Set(['North Europe']));
+    expect(new Set(await readsGoTo('westeurope'))).toEqual(new Set(['West Europe']));
+  });
+});

@@ -1,0 +1,359 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConcurrencyError,
+  DuplicateEventIdError,
+  newEventId,
+  StoreUnavailableError,
+  type AppendRequest,
+  type PreparedEvent,
+  type StreamRef,
+} from '../../src/core/index.ts';
+import { CosmosEventStore, type CosmosEventStoreOptions } from '../../src/stores/cosmos/cosmosEventStore.ts';
+import { openCosmosProjectionStorage } from '../../src/stores/cosmos/projectionStorage.ts';
+import {
+  initTestDatabase,
+  isBatch,
+  serviceResponses,
+  startCosmosTestServer,
+  times,
+  type CosmosTestServer,
+  type ReceivedRequest,
+} from '../support/cosmosServer.ts';
+
+// The Cosmos DB adapter at the HTTP boundary, through the real @azure/cosmos client: the requests it
+// sends (budgets), and what it makes of the service's answers that the loopback server cannot give by
+// itself (a failed batch, 429 with a retry-after hint, 503, a lost reply).
+
+let server: CosmosTestServer;
+/** Default timeouts; bounded throttling retries and fast write retries, so the tests stay short. */
+let store: CosmosEventStore;
+const options = (): CosmosEventStoreOptions => ({
+  connection: server.connection,
+  database: 'eventlog',
+  region: 'local',
+  throttleRetries: { maxAttempts: 2, maxWaitSeconds: 1 },
+  writeRetry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+});
+
+beforeAll(async () => {
+  server = await startCosmosTestServer();
+  await initTestDatabase(server);
+  store = await CosmosEventStore.open(options());
+  await store.ping(); // a client reads account and container metadata once, on first use
+  await store.append(request(freshStream(), 'no_stream', [event()]));
+});
+afterAll(async () => {
+  await store?.close();
+  await server?.close();
+});
+
+/**
+ * A server and a store with short timeouts of their own, for requests that get no answer: the SDK may
+ * still send one last attempt after giving up, which must not land in another test's request count.
+ */
+const silentFixture = () => {
+  const fixture = {} as { server: CosmosTestServer; store: CosmosEventStore };
+  beforeAll(async () => {
+    fixture.server = await startCosmosTestServer();
+    await initTestDatabase(fixture.server);
+    fixture.store = await CosmosEventStore.open({ ...options(), connection: fixture.server.connection, requestTimeoutMs: 300, operationTimeoutMs: 1_200 });
+    await fixture.store.ping();
+  });
+  afterAll(async () => {
+    await fixture.store?.close();
+    await fixture.server?.close();
+  });
+  return fixture;
+};
+
+let counter = 0;
+const freshStream = (): StreamRef => ({ aggregateType: 'Wire', aggregateId: `w${Date.now()}-${++counter}` });
+const event = (type = 'Happened'): PreparedEvent => ({ id: newEventId(), type, schemaVersion: 1, data: { n: ++counter }, metadata: {} });
+const request = (stream: StreamRef, expectedVersion: AppendRequest['expectedVersion'], events: PreparedEvent[]): AppendRequest => ({
+  stream,
+  expectedVersion,
+  events,
+  region: 'wire-test',
+});
+const streamWith = async (count: number): Promise<StreamRef> => {
+  const stream = freshStream();
+  await store.append(request(stream, 'no_stream', Array.from({ length: count }, () => event())));
+  return stream;
+};
+
+/** The requests the server received while `work` ran. */
+const sentDuring = async (work: () => Promise<unknown>): Promise<ReceivedRequest[]> => {
+  const before = server.requests.length;
+  await work();
+  return server.requests.slice(before);
+};
+const kinds = (requests: ReceivedRequest[]) => requests.map((r) => r.kind);
+const rejection = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
+const storedIds = async (stream: StreamRef) => (await store.readStream(stream, { fromVersion: 1, limit: 1000 }))?.events.map((e) => e.id) ?? [];
+
+describe('request budgets of the Cosmos DB store', () => {
+  it('an append with a known expected version is one request', async () => {
+    const stream = await streamWith(2);
+    const sent = await sentDuring(() => store.append(request(stream, 2, [event(), event()])));
+    expect(kinds(sent)).toEqual(['batch']);
+  });
+
+  it('creating a stream is one request', async () => {
+    const sent = await sentDuring(() => store.append(request(freshStream(), 'no_stream', [event()])));
+    expect(kinds(sent)).toEqual(['batch']);
+  });
+
+  it('a read of up to limit events is one request, with no query plan', async () => {
+    const stream = await streamWith(30);
+    const whole = await sentDuring(() => store.readStream(stream, { fromVersion: 1, limit: 100 }));
+    const page = await sentDuring(() => store.readStream(stream, { fromVersion: 11, limit: 10 }));
+    expect(kinds(whole)).toEqual(['query']);
+    expect(kinds(page)).toEqual(['query']);
+  });
+
+  it('an append with "any" reads the version first: two requests', async () => {
+    const stream = await streamWith(1);
+    const sent = await sentDuring(() => store.append(request(stream, 'any', [event()])));
+    expect(kinds(sent)).toEqual(['query', 'batch']);
+  });
+
+  it('a view point read is one request', async () => {
+    const storage = await openCosmosProjectionStorage({ connection: server.connection, database: 'eventlog', region: 'local' });
+    try {
+      await storage.views.put({ view: 'stream@1', key: 'Order-budget', data: { version: 1 }, positions: { 'Order-budget': 1 }, updatedAt: new Date().toISOString() }, { absent: true });
+      const sent = await sentDuring(() => storage.views.get('stream@1', 'Order-budget'));
+      expect(kinds(sent)).toEqual(['document']);
+      expect(sent[0]!.method).toBe('GET');
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("the client's own meter counts the same requests", async () => {
+    const stream = await streamWith(3);
+    const before = store.meter.snapshot();
+    const sent = await sentDuring(async () => {
+      await store.append(request(stream, 3, [event()]));
+      await store.readStream(stream, { fromVersion: 1, limit: 10 });
+    });
+    const spent = store.meter.since(before);
+    expect(spent.requests).toBe(sent.length);
+    expect(spent.byKind).toEqual({ data: 2, metadata: 0, queryPlan: 0 });
+    expect(spent.requestCharge).toBeGreaterThan(0);
+  });
+});
+
+describe('append batches as the service answers them', () => {
+  it('a known-version batch refused by the head (412 + 424s) is a concurrency error with the version read after it', async () => {
+    const stream = await streamWith(2);
+    const ours = [event(), event()];
+    server.intercept(
+      times(1, isBatch, async () => {
+        await store.append(request(stream, 2, [event()])); // a concurrent writer gets there first
+        return serviceResponses.failedBatch([412, 424, 424]);
+      }),
+    );
+    const error = await rejection(store.append(request(stream, 2, ours)));
+    expect(error).toBeInstanceOf(ConcurrencyError);
+    expect(error).toMatchObject({ expectedVersion: 2, currentVersion: 3 });
+    expect(await storedIds(stream)).not.toContain(ours[0]!.id);
+  });
+
+  it('a batch refused with 409 + 424s after a concurrent append is a concurrency error with the current version', async () => {
+    const stream = await streamWith(2);
+    const ours = event();
+    server.intercept(
+      times(1, isBatch, async () => {
+        await store.append(request(stream, 2, [event()]));
+        return serviceResponses.failedBatch([409, 424]);
+      }),
+    );
+    const error = await rejection(store.append(request(stream, 'any', [ours])));
+    expect(error).toBeInstanceOf(ConcurrencyError);
+    expect(error).toMatchObject({ expectedVersion: 'any', currentVersion: 3 });
+    expect(await storedIds(stream)).toHaveLength(3);
+    expect(await storedIds(stream)).not.toContain(ours.id);
+  });
+
+  it('409 on an event whose id is already in the stream, at the expected version, is a duplicate event id', async () => {
+    const stream = freshStream();
+    const first = event();
+    await store.append(request(stream, 'no_stream', [first]));
+    server.intercept(times(1, isBatch, serviceResponses.failedBatch([424, 424, 409])));
+    const error = await rejection(store.append(request(stream, 1, [event(), { ...event(), id: first.id }])));
+    expect(error).toBeInstanceOf(DuplicateEventIdError);
+    expect(error).toMatchObject({ eventIds: [first.id] });
+    expect(await storedIds(stream)).toEqual([first.id]);
+  });
+});
+
+describe('throttling and unavailability', () => {
+  it('a 429 is retried after the server\'s x-ms-retry-after-ms, then the append succeeds once', async () => {
+    const stream = await streamWith(1);
+    server.intercept(times(2, isBatch, serviceResponses.throttled(80)));
+    const started = Date.now();
+    const sent = await sentDuring(() => store.append(request(stream, 1, [event()])));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(kinds(sent)).toEqual(['batch', 'batch', 'batch']);
+    expect(await storedIds(stream)).toHaveLength(2);
+  });
+
+  it('throttling that outlasts the retries is StoreUnavailableError with the server\'s hint as Retry-After', async () => {
+    const stream = await streamWith(1);
+    const stop = server.intercept((r) => (isBatch(r) ? serviceResponses.throttled(1_200) : undefined));
+    try {
+      const error = await rejection(store.append(request(stream, 1, [event()])));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(error).toMatchObject({ retryAfterSeconds: 2 });
+    } finally {
+      stop();
+    }
+    expect(await storedIds(stream)).toHaveLength(1);
+  });
+
+  it('a 503 on a write is resolved by reading back: not stored, so it is sent again and stored once', async () => {
+    const stream = await streamWith(1);
+    const ours = event();
+    server.intercept(times(1, isBatch, serviceResponses.serviceUnavailable()));
+    const sent = await sentDuring(() => store.append(request(stream, 1, [ours])));
+    expect(kinds(sent)).toEqual(['batch', 'query', 'batch']);
+    expect(await storedIds(stream)).toEqual([expect.any(String), ours.id]);
+  });
+
+  it('a store that keeps answering 503 is StoreUnavailableError after bounded attempts, nothing written', async () => {
+    const stream = await streamWith(1);
+    const stop = server.intercept((r) => (isBatch(r) ? serviceResponses.serviceUnavailable() : undefined));
+    try {
+      let error: unknown;
+      const sent = await sentDuring(async () => {
+        error = await rejection(store.append(request(stream, 1, [event()])));
+      });
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(kinds(sent)).toEqual(['batch', 'query', 'batch', 'query', 'batch', 'query']);
+    } finally {
+      stop();
+    }
+    expect(await storedIds(stream)).toHaveLength(1);
+  });
+});
+
+describe('requests that get no answer', () => {
+  const silent = silentFixture();
+  const stored = async (stream: StreamRef) =>
+    (await silent.store.readStream(stream, { fromVersion: 1, limit: 100 }))?.events.map((e) => e.id) ?? [];
+  const oneEventStream = async (): Promise<StreamRef> => {
+    const stream = freshStream();
+    await silent.store.append(request(stream, 'no_stream', [event()]));
+    return stream;
+  };
+  const sentTo = async (work: () => Promise<unknown>): Promise<ReceivedRequest[]> => {
+    const before = silent.server.requests.length;
+    await work();
+    return silent.server.requests.slice(before);
+  };
+
+  it('a timed-out write that was applied is read back and answered as appended, without writing it twice', async () => {
+    const stream = await oneEventStream();
+    const ours = [event(), event()];
+    silent.server.intercept(times(1, isBatch, { hang: { apply: true } }));
+    let result: Awaited<ReturnType<CosmosEventStore['append']>> | undefined;
+    const sent = await sentTo(async () => {
+      result = await silent.store.append(request(stream, 1, ours));
+    });
+    expect(result).toMatchObject({ firstSequence: 2, lastSequence: 3, version: 3, eventIds: ours.map((e) => e.id) });
+    expect(kinds(sent)).toEqual(['batch', 'query']);
+    expect(await stored(stream)).toEqual([expect.any(String), ...ours.map((e) => e.id)]);
+  });
+
+  it('a timed-out write that was not applied is read back, found missing, and sent again', async () => {
+    const stream = await oneEventStream();
+    const ours = event();
+    silent.server.intercept(times(1, isBatch, { hang: { apply: false } }));
+    const sent = await sentTo(() => silent.store.append(request(stream, 1, [ours])));
+    expect(kinds(sent)).toEqual(['batch', 'query', 'batch']);
+    expect(await stored(stream)).toEqual([expect.any(String), ours.id]);
+  });
+
+  it('a read gets StoreUnavailableError at the operation deadline, not after the SDK\'s own retries', async () => {
+    const stream = await oneEventStream();
+    const stop = silent.server.intercept((r) => (r.kind === 'query' ? { hang: { apply: false } } : undefined));
+    const started = Date.now();
+    try {
+      const error = await rejection(silent.store.readStream(stream, { fromVersion: 1, limit: 10 }));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      stop();
+    }
+  });
+
+  it('a write whose outcome cannot be read back is StoreUnavailableError, never a guess', async () => {
+    const stream = await oneEventStream();
+    const stop = silent.server.intercept((r) => (r.kind === 'batch' || r.kind === 'query' ? { hang: { apply: false } } : undefined));
+    try {
+      const error = await rejection(silent.store.append(request(stream, 1, [event()])));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toContain('reading back a write of unknown outcome');
+    } finally {
+      stop();
+    }
+    expect(await stored(stream)).toHaveLength(1);
+  });
+});
+
+describe('appends of 100 events (no room for the head in the batch)', () => {
+  it('read the version first, append in one batch, then move the head: later appends are one request again', async () => {
+    const stream = await streamWith(1);
+    const hundred = Array.from({ length: 100 }, () => event());
+    const big = await sentDuring(() => store.append(request(stream, 1, hundred)));
+    expect(kinds(big)).toEqual(['query', 'batch', 'document']);
+    const next = await sentDuring(() => store.append(request(stream, 101, [event()])));
+    expect(kinds(next)).toEqual(['batch']);
+    expect((await store.getStreamInfo(stream))?.version).toBe(102);
+  });
+
+  it('a head left behind (the move after the batch failed) costs one tip read, and reads still report the true version', async () => {
+    const stream = await streamWith(1);
+    server.intercept(times(1, (r) => r.method === 'PATCH', serviceResponses.serviceUnavailable()));
+    await store.append(request(stream, 1, Array.from({ length: 100 }, () => event())));
+    const read = await sentDuring(async () => {
+      expect((await store.readStream(stream, { fromVersion: 1, limit: 5 }))?.version).toBe(101);
+    });
+    expect(kinds(read)).toEqual(['query', 'query']);
+    const stale = await rejection(store.append(request(stream, 1, [event()])));
+    expect(stale).toMatchObject({ expectedVersion: 1, currentVersion: 101 });
+    const append = await sentDuring(() => store.append(request(stream, 101, [event()])));
+    expect(kinds(append)).toEqual(['batch', 'query', 'batch']);
+    expect(kinds(await sentDuring(() => store.append(request(stream, 102, [event()]))))).toEqual(['batch']);
+  });
+});
+
+describe('the change feed as the replay source of rebuilds', () => {
+  // The test server's change feed is a stub: one page of every document, then "not modified". So this
+  // shows the mapping (events only, in order per stream, caught up), not paging or later changes.
+  it('replays every event from the beginning, in order per stream, without stream heads, then reports caught up', async () => {
+    const own = await startCosmosTestServer();
+    await initTestDatabase(own);
+    const replay = await CosmosEventStore.open({ ...options(), connection: own.connection });
+    try {
+      const [a, b] = [freshStream(), freshStream()];
+      await replay.append(request(a, 'no_stream', [event('A1'), event('A2')]));
+      await replay.append(request(b, 'no_stream', [event('B1')]));
+      await replay.append(request(a, 2, [event('A3')]));
+      const events = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const read = await replay.readFrom(cursor, 100);
+        events.push(...read.events);
+        cursor = read.cursor;
+        if (read.caughtUp) break;
+      }
+      expect(events.filter((e) => e.streamId.endsWith(a.aggregateId)).map((e) => [e.type, e.sequence])).toEqual([['A1', 1], ['A2', 2], ['A3', 3]]);
+      expect(events.filter((e) => e.streamId.endsWith(b.aggregateId)).map((e) => e.type)).toEqual(['B1']);
+      expect(events.every((e) => !('_rid' in e) && !('kind' in e))).toBe(true);
+    } finally {
+      await replay.close();
+      await own.close();
+    }
+  });
+});
