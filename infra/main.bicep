@@ -23,6 +23,9 @@ param locations regionLocation[]
 @description('The write region: one of locations. It gets priority 0 and the other regions keep their order behind it. infra/scripts/failover keeps this and the priorities in the parameter file in step with the live account.')
 param writeRegion string
 
+@description('The one region whose app runs the side-effect consumers (activation mail, reservation sweep). It need not follow the write region: writes from any region reach the write region.')
+param reactorRegion string = writeRegion
+
 @description('Database name in the events account and in every views account (app setting COSMOS_DATABASE).')
 param databaseName string = 'eventlog'
 
@@ -120,6 +123,7 @@ module regions 'modules/region.bicep' = [
       maximumInstanceCount: maximumInstanceCount
       instanceMemoryMB: instanceMemoryMB
       operatorPrincipalId: operatorPrincipalId
+      reactorsEnabled: l.locationName == reactorRegion
       tags: allTags
     }
   }

@@ -18,6 +18,9 @@ param instanceMemoryMB int = 2048
 @description('Object id granted data access to this region\'s views account. Empty: none.')
 param operatorPrincipalId string = ''
 
+@description('Whether this region runs the side-effect consumers (activation mail, reservation sweep): exactly one region should.')
+param reactorsEnabled bool = false
+
 param tags object = {}
 
 var suffix = uniqueString(resourceGroup().id, environmentName, region)
@@ -62,6 +65,8 @@ module app 'function-app.bicep' = {
       COSMOS_DATABASE: databaseName
       REGION: region
       VIEWS__accountEndpoint: views.outputs.endpoint
+      // Mail must go out once, not once per region.
+      REACTORS_ENABLED: reactorsEnabled ? 'true' : 'false'
     }
   }
 }

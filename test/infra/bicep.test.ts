@@ -246,6 +246,9 @@ describe('Bicep templates: per region', () => {
     // REGION is the Azure location name: it stamps events and names lease prefixes {region}-{projection}.
     expect(region).toMatch(/REGION: region\n/);
     expect(region).toMatch(/VIEWS__accountEndpoint: views\.outputs\.endpoint/);
+    // Side effects (activation mail) run in exactly one region.
+    expect(region).toMatch(/REACTORS_ENABLED: reactorsEnabled \? 'true' : 'false'/);
+    expect(read('main.bicep')).toMatch(/reactorsEnabled: l\.locationName == reactorRegion/);
     expect(app).toMatch(/AzureWebJobsStorage__accountName: storage\.name/);
     expect(app).toMatch(/APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights\.properties\.ConnectionString/);
     expect(app).toMatch(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'/);
