@@ -54,7 +54,11 @@ export const openApp = async (config: Config, options: OpenAppOptions = {}): Pro
     log,
   });
   options.telemetry?.observeProjections(() => projections.entries());
-  const poller = log && new ProjectionPoller({ runtime: projections, log, logger: options.logger ?? silentLogger });
+  const replay: ReplaySource | undefined = log ? globalLogReplay(log) : isReplaySource(store) ? store : undefined;
+  // Without a global log (Cosmos DB) the poller follows the change feed, keeping its cursor with the checkpoints.
+  // An idle look at the change feed costs request units, so it looks less often (appends here wake it at once).
+  const source = log ? { log } : replay && { source: replay, checkpoints: storage.checkpoints, idleMs: 1_000 };
+  const poller = source && new ProjectionPoller({ runtime: projections, ...source, logger: options.logger ?? silentLogger });
   let reactors: ReactorHost | undefined;
   const eventStore = poller ? signalAppends(store, () => (poller.wake(), reactors?.wake())) : store;
   reactors = await openReactors({ config, store: eventStore, views: storage.views, projections, log, logger: options.logger ?? silentLogger, ...options.reactors });
@@ -71,7 +75,7 @@ export const openApp = async (config: Config, options: OpenAppOptions = {}): Pro
     services,
     projections,
     reactors,
-    replay: log ? globalLogReplay(log) : isReplaySource(store) ? store : undefined,
+    replay,
     startProjections: () => {
       poller?.start();
       reactors.start();

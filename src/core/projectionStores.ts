@@ -83,6 +83,12 @@ export const ProjectionState = z.object({
   generation: z.number().int().min(1),
   /** Global log position of the last event the live pass applied (0 where the host has no global log). */
   position: z.number().int().min(0),
+  /**
+   * Where the local poller's live pass resumes in a source without a global position (the Cosmos DB
+   * change feed): opaque, owned by the ReplaySource. Absent when following a global log (`position`
+   * is the cursor) and in Azure, where the trigger's leases hold it.
+   */
+  cursor: z.string().optional(),
   eventsApplied: z.number().int().min(0),
   halt: HaltRecord.optional(),
   /** Most recent skipped events, newest last (bounded). */

@@ -1,30 +1,39 @@
-import { backoffDelayMs, type GlobalLog, type ReplaySource } from '../core/index.ts';
+import { backoffDelayMs, type CheckpointStore, type GlobalLog, type ProjectionState, type ReplayPage, type ReplaySource } from '../core/index.ts';
 import type { Logger } from '../api/dispatch.ts';
 import { describeError } from './handlerAttempts.ts';
 import { globalLogReplay } from './globalLogReplay.ts';
 import type { ProjectionRuntime } from './runtime.ts';
 import { Signal } from './signal.ts';
+import { updateState } from './stateRecords.ts';
 
-export interface ProjectionPollerOptions {
+/**
+ * What the poller follows. A GlobalLog is followed by its global position, which the runtime already
+ * records per projection; any other ReplaySource (the Cosmos DB change feed) hands out opaque cursors,
+ * which the poller keeps in the projection's state record, so it needs the checkpoint store.
+ */
+export type PolledSource = { log: GlobalLog } | { source: ReplaySource; checkpoints: CheckpointStore };
+
+export type ProjectionPollerOptions = PolledSource & {
   runtime: ProjectionRuntime;
-  log: GlobalLog;
   logger: Logger;
   /** Most events one step reads and applies. */
   batchSize?: number;
   /** How long an idle projection waits before looking at the log again (appends in this process wake it sooner). */
   idleMs?: number;
-}
+};
 
 const FAILURE_BACKOFF = { maxAttempts: Number.MAX_SAFE_INTEGER, baseDelayMs: 100, maxDelayMs: 5_000 };
 
 /**
- * The local host's change feed: one loop per projection follows the global log from that projection's
+ * The local host's change feed: one loop per projection follows the source from that projection's
  * checkpoint and hands batches to the shared runtime. Failures of the stores are retried with backoff
  * forever; a poison event halts only its projection (the runtime records it) until resumed.
  */
 export class ProjectionPoller {
   private readonly options: ProjectionPollerOptions;
   private readonly replay: ReplaySource;
+  /** Where cursors are kept when they are not global positions. */
+  private readonly cursors: CheckpointStore | undefined;
   private readonly wakeUp = new Signal();
   private loops: Promise<void>[] = [];
   private stopping = false;
@@ -34,7 +43,8 @@ export class ProjectionPoller {
 
   constructor(options: ProjectionPollerOptions) {
     this.options = options;
-    this.replay = globalLogReplay(options.log);
+    this.replay = 'log' in options ? globalLogReplay(options.log) : options.source;
+    this.cursors = 'log' in options ? undefined : options.checkpoints;
   }
 
   get batchSize(): number {
@@ -68,17 +78,39 @@ export class ProjectionPoller {
     if (state.halt !== undefined) return false;
     let worked = false;
     if (state.rebuild !== undefined) {
-      const outcome = await runtime.rebuildStep(name, this.replay, this.batchSize);
+      const replay = lastPageOf(this.replay);
+      const outcome = await runtime.rebuildStep(name, replay, this.batchSize);
       if (outcome === 'halted') return false;
       worked = outcome !== 'idle';
+      // The new generation holds everything up to the rebuild's last page: live resumes there.
+      if (outcome === 'switched' && replay.last !== undefined) await this.saveCursor(name, replay.last.cursor, state);
       state = await runtime.state(name);
       if (state.rebuild?.switching) return worked;
     }
     if (state.retired.length > 0) await runtime.dropRetired(name);
-    const events = await this.options.log.readAll(state.position, this.batchSize);
-    if (events.length === 0) return worked;
-    const outcome = await runtime.applyLive(name, events);
-    return outcome.halted === undefined || worked;
+    const page = await this.replay.readFrom(this.cursorOf(state), this.batchSize);
+    if (page.events.length > 0) {
+      const outcome = await runtime.applyLive(name, page.events);
+      // A halt keeps the cursor at the page start: after a resume the page is read again, and what
+      // it already applied is dropped by the per-stream positions.
+      if (outcome.halted !== undefined) return worked;
+    }
+    if (page.cursor !== this.cursorOf(state)) await this.saveCursor(name, page.cursor, state);
+    return page.events.length > 0 || !page.caughtUp || worked;
+  }
+
+  /** The live cursor: the global position where the source has one, else the one this poller saved. */
+  private cursorOf(state: ProjectionState): string | undefined {
+    if (this.cursors === undefined) return state.position > 0 ? String(state.position) : undefined;
+    return state.cursor;
+  }
+
+  /** Records where the live pass resumes; a global position is recorded by the runtime itself. */
+  private async saveCursor(name: string, cursor: string, read: ProjectionState): Promise<void> {
+    const checkpoints = this.cursors;
+    if (checkpoints === undefined) return;
+    // `read` only stands in for a record that vanished since the step read it; the write is conditional.
+    await updateState(checkpoints, name, () => read, (state) => (state.cursor === cursor ? undefined : { ...state, cursor }));
   }
 
   private async run(name: string): Promise<void> {
@@ -103,3 +135,11 @@ export class ProjectionPoller {
     }
   }
 }
+
+/** The source, remembering the last page it served (the rebuild's final page, once it switches). */
+const lastPageOf = (source: ReplaySource): ReplaySource & { last?: ReplayPage } => {
+  const recording: ReplaySource & { last?: ReplayPage } = {
+    readFrom: async (cursor, limit) => (recording.last = await source.readFrom(cursor, limit)),
+  };
+  return recording;
+};

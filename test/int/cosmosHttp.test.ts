@@ -18,7 +18,7 @@ const SUITES = ['test/int/appendAndRead.test.ts', 'test/int/badInput.test.ts', '
 const NOT_ON_THE_TEST_SERVER: Record<string, string> = {
   'reports health with store, region and package version': 'asserts store "sqlite": health names the backend, here "cosmos" (checked below)',
   'reads the built-in stream view after its own write':
-    "views are built from the change feed; the test server's change feed is a stub, and the local host follows only a global log",
+    "views are built by following the change feed, and the test server's change feed serves one page and never later writes (unit-tested with a fake feed instead)",
 };
 
 interface JsonReport {
