@@ -28,12 +28,10 @@ export const EventMetadata = z
   .catchall(z.unknown());
 export type EventMetadata = z.infer<typeof EventMetadata>;
 
-export const ExpectedVersion = z.union([
-  z.number().int().min(0),
-  z.literal('any'),
-  z.literal('no_stream'),
-  z.literal('exists'),
-]);
+export const ExpectedVersion = z.union(
+  [z.number().int().min(0), z.literal('any'), z.literal('no_stream'), z.literal('exists')],
+  { error: 'must be an integer >= 0 (a JSON number, not a string) or one of "any", "no_stream", "exists"' },
+);
 export type ExpectedVersion = z.infer<typeof ExpectedVersion>;
 
 /** An event as a client proposes it. */

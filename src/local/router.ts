@@ -37,7 +37,7 @@ export const compileRoutes = <S>(routes: Route<S>[]) => {
     return { route, pattern: new RegExp(`^${source}$`), names };
   });
 
-  return (method: string, path: string): RouteMatch<S> => {
+  const matchExactly = (method: string, path: string): RouteMatch<S> => {
     const allow: HttpMethod[] = [];
     for (const { route, pattern, names } of compiled) {
       const match = pattern.exec(path);
@@ -54,5 +54,12 @@ export const compileRoutes = <S>(routes: Route<S>[]) => {
       }
     }
     return allow.length > 0 ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };
+  };
+
+  // A trailing slash names the same resource (`/api/health/`), as in the Functions host; an exact
+  // match wins first so a catch-all route still sees its trailing slash.
+  return (method: string, path: string): RouteMatch<S> => {
+    const exact = matchExactly(method, path);
+    return exact.kind === 'not-found' && path.endsWith('/') && path.length > 1 ? matchExactly(method, path.slice(0, -1)) : exact;
   };
 };

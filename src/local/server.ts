@@ -40,7 +40,7 @@ const readBody = (request: IncomingMessage): Promise<Uint8Array | undefined> =>
     request.on('error', reject);
   });
 
-const send = (response: ServerResponse, result: ApiResponse): void => {
+const send = (response: ServerResponse, result: ApiResponse, head = false): void => {
   const headers: Record<string, string> = { ...result.headers };
   let payload: string | undefined = result.rawBody;
   if (payload === undefined && result.body !== undefined) {
@@ -48,7 +48,7 @@ const send = (response: ServerResponse, result: ApiResponse): void => {
     headers['content-type'] ??= 'application/json; charset=utf-8';
   }
   response.writeHead(result.status, headers);
-  response.end(payload);
+  response.end(head ? undefined : payload);
 };
 
 /** The development host: serves the same route table as the Functions app, with the same auth levels. */
@@ -59,18 +59,25 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.startsWith(BASE_PATH) ? url.pathname.slice(BASE_PATH.length) : undefined;
-    const found = path === undefined ? ({ kind: 'not-found' } as const) : match(req.method ?? 'GET', path);
+    // HEAD is GET without the body (RFC 9110), so every GET route answers it.
+    const head = req.method === 'HEAD';
+    const method = head ? 'GET' : (req.method ?? 'GET');
+    const found = path === undefined ? ({ kind: 'not-found' } as const) : match(method, path);
     const body = await readBody(req);
-    if (found.kind === 'not-found') return send(res, problem(404, 'not-found', 'Not found', `no route for ${req.method} ${url.pathname}`));
-    if (found.kind === 'bad-path') return send(res, validationProblem([{ path: 'path', message: 'is not valid percent-encoding' }]));
-    if (found.kind === 'method-not-allowed')
-      return send(res, problem(405, 'method-not-allowed', 'Method not allowed', `${req.method} is not allowed on ${url.pathname}`, {}, { allow: found.allow.join(', ') }));
+    if (found.kind === 'not-found') return send(res, problem(404, 'not-found', 'Not found', `no route for ${req.method} ${url.pathname}`), head);
+    if (found.kind === 'bad-path') return send(res, validationProblem([{ path: 'path', message: 'is not valid percent-encoding' }]), head);
+    if (found.kind === 'method-not-allowed') {
+      const allow = found.allow.join(', ');
+      if (method === 'OPTIONS')
+        return send(res, { status: 204, headers: { allow: [allow, ...(found.allow.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ') } });
+      return send(res, problem(405, 'method-not-allowed', 'Method not allowed', `${req.method} is not allowed on ${url.pathname}`, {}, { allow }), head);
+    }
 
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     const apiRequest: ApiRequest = { method: found.route.method, params: found.params, query: url.searchParams, headers, body };
     const denied = authorize(found.route.authLevel, apiRequest, options.keys);
-    send(res, denied ?? (await dispatch(found.route, apiRequest, options.services, options.logger)));
+    send(res, denied ?? (await dispatch(found.route, apiRequest, options.services, options.logger)), head);
   };
 
   const server = createServer((req, res) => {

@@ -1,7 +1,7 @@
 import { ProjectionParams, ResumeQuery } from '../projectionSchemas.ts';
 import type { ApiServices } from '../services.ts';
 import type { ApiRequest, ApiResponse } from '../types.ts';
-import { validate } from '../validation.ts';
+import { queryObject, validate } from '../validation.ts';
 
 /** `GET /api/projections`: status, position and lag of every projection in this region. */
 export const listProjections = async (_request: ApiRequest, services: ApiServices): Promise<ApiResponse> => ({
@@ -17,6 +17,6 @@ export const rebuildProjection = async (request: ApiRequest, services: ApiServic
 
 /** `POST /api/projections/{name}/resume[?skip=true]`: retry the event a projection halted on, or skip it. */
 export const resumeProjection = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
-  const { path, query } = validate({ path: [ProjectionParams, request.params], query: [ResumeQuery, Object.fromEntries(request.query)] });
+  const { path, query } = validate({ path: [ProjectionParams, request.params], query: [ResumeQuery, queryObject(request.query)] });
   return { status: 202, body: await services.projections.resume(path.name, { skip: query.skip === 'true' }) };
 };

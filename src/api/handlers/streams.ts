@@ -3,7 +3,7 @@ import { notFoundProblem } from '../problem.ts';
 import { AppendBody, IdempotencyKey, ReadQuery, StreamParams } from '../schemas.ts';
 import type { ApiServices } from '../services.ts';
 import type { ApiRequest, ApiResponse } from '../types.ts';
-import { parseJsonBody, validate } from '../validation.ts';
+import { parseJsonBody, queryObject, validate } from '../validation.ts';
 import { normalizeExpectedVersion, parseIfMatch } from './headers.ts';
 import { decodeReadToken, encodeReadToken } from './readToken.ts';
 
@@ -28,7 +28,8 @@ export const appendToStream = async (request: ApiRequest, services: ApiServices)
 
   const outcome = await appendEvents(services.eventStore, {
     stream,
-    expectedVersion: fromHeader ?? fromBody ?? 'any',
+    // As the client wrote it (0 stays 0), so a 409 echoes the client's own expectedVersion.
+    expectedVersion: fromHeader ?? body.expectedVersion ?? 'any',
     events: body.events,
     idempotencyKey,
     region: services.region,
@@ -48,7 +49,7 @@ export const appendToStream = async (request: ApiRequest, services: ApiServices)
 export const readStream = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
   const { path: stream, query } = validate({
     path: [StreamParams, request.params],
-    query: [ReadQuery, Object.fromEntries(request.query)],
+    query: [ReadQuery, queryObject(request.query)],
   });
   const fromVersion = query.continuationToken === undefined ? (query.fromVersion ?? 1) : decodeReadToken(query.continuationToken);
   if (query.toVersion !== undefined && query.toVersion < fromVersion)

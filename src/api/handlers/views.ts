@@ -3,11 +3,11 @@ import { notFoundProblem, problem } from '../problem.ts';
 import { DEFAULT_VIEW_WAIT_MS, ViewParams, ViewQuery } from '../projectionSchemas.ts';
 import type { ApiServices } from '../services.ts';
 import type { ApiRequest, ApiResponse } from '../types.ts';
-import { validate } from '../validation.ts';
+import { queryObject, validate } from '../validation.ts';
 
 /** `GET /api/views/{view}/{key}?atLeast=&wait=`: read-your-writes against this region's views. */
 export const getView = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
-  const { path, query } = validate({ path: [ViewParams, request.params], query: [ViewQuery, Object.fromEntries(request.query)] });
+  const { path, query } = validate({ path: [ViewParams, request.params], query: [ViewQuery, queryObject(request.query)] });
   const atLeast = query.atLeast === undefined ? undefined : decodeConsistencyToken(query.atLeast);
   if (query.atLeast !== undefined && atLeast === undefined)
     throw new ValidationError([{ path: 'query.atLeast', message: 'is not a consistency token this server issued' }]);
