@@ -48,11 +48,12 @@ export const appendToStream = (statements: AppendStatements, request: AppendRequ
         request.region,
       );
     } catch (error) {
+      // The message names the violated unique index: (stream_id, sequence) or the event id one.
       const message = error instanceof Error ? error.message : '';
-      if (message.includes('events.stream_id, events.id')) throw new DuplicateEventIdError(streamId, [event.id]);
-      if (message.includes('events.stream_id, events.sequence'))
+      if (!message.includes('UNIQUE constraint failed')) throw error;
+      if (message.includes('events.sequence'))
         throw new ConcurrencyError(streamId, request.expectedVersion, currentVersionOf(statements, streamId));
-      throw error;
+      throw new DuplicateEventIdError(streamId, [event.id]);
     }
   });
   const lastSequence = current + request.events.length;

@@ -2,7 +2,8 @@ import type { DatabaseSync } from 'node:sqlite';
 
 // Storage format of the embedded log: version with care.
 // UNIQUE(stream_id, sequence) is what turns two writers of one position into a conflict;
-// UNIQUE(stream_id, id) keeps an event id once per stream, as Cosmos DB does per partition.
+// UNIQUE(id, stream_id) keeps an event id once per stream, as Cosmos DB does per partition; ids lead
+// the key because new ids are time-ordered, so each commit writes to the index's last pages only.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   position       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -18,7 +19,7 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at    TEXT    NOT NULL,
   region         TEXT    NOT NULL,
   UNIQUE (stream_id, sequence),
-  UNIQUE (stream_id, id)
+  UNIQUE (id, stream_id)
 );
 `;
 

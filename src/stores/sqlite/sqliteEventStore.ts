@@ -17,7 +17,7 @@ import {
   type StreamSlice,
 } from '../../core/index.ts';
 import { appendToStream, prepareAppend } from './appendToStream.ts';
-import { GroupCommit } from './groupCommit.ts';
+import { GroupCommit, type GroupCommitStats } from './groupCommit.ts';
 import { prepareReadAll } from './readAll.ts';
 import { prepareReadStream } from './readStream.ts';
 import { openSchema } from './schema.ts';
@@ -39,13 +39,12 @@ const unavailable = (error: unknown): StoreUnavailableError =>
         cause: error,
       });
 
-
 export class SqliteEventStore implements EventStore, GlobalLog {
   readonly kind = 'sqlite';
   readonly path: string;
   private readonly db: DatabaseSync;
   private readonly writes: GroupCommit;
-  private readonly append_: ReturnType<typeof prepareAppend>;
+  private readonly appends: ReturnType<typeof prepareAppend>;
   private readonly reads: ReturnType<typeof prepareReadStream>;
   private readonly info: ReturnType<typeof prepareStreamInfo>;
   private readonly log: ReturnType<typeof prepareReadAll>;
@@ -59,22 +58,29 @@ export class SqliteEventStore implements EventStore, GlobalLog {
     }
     this.db = new DatabaseSync(this.path);
     openSchema(this.db);
-    this.append_ = prepareAppend(this.db);
     this.reads = prepareReadStream(this.db);
     this.info = prepareStreamInfo(this.db);
     this.log = prepareReadAll(this.db);
+    this.appends = prepareAppend(this.db);
     this.writes = new GroupCommit(this.db, { maxBatch: options.maxBatch ?? 512, onTransactionError: unavailable });
+  }
+
+  /** Transactions committed and requests they carried: requests / transactions is the group size. */
+  get commitStats(): Readonly<GroupCommitStats> {
+    return this.writes.stats;
   }
 
   append(request: AppendRequest): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite store is closed'));
-    return this.writes.submit(() => {
+    const work = (): AppendResult => {
       try {
-        return appendToStream(this.append_, request, new Date().toISOString());
+        return appendToStream(this.appends, request, new Date().toISOString());
       } catch (error) {
         throw error instanceof EventLogError ? error : unavailable(error);
       }
-    });
+    };
+    // A one-event append is one INSERT, which SQLite backs out by itself when it fails: no savepoint needed.
+    return this.writes.submit(work, { savepoint: request.events.length > 1 });
   }
 
   async readStream(stream: StreamRef, options: ReadStreamOptions): Promise<StreamSlice | undefined> {

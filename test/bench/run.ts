@@ -1,0 +1,181 @@
+// `npm run bench [-- --quick] [--only=<group,...>] [--out=<file>] [--profile]`
+// Runs every scenario, prints one JSON line per scenario and writes docs/benchmarks.md; with
+// --profile the HTTP hosts run under `--cpu-prof` and the report says where their time went.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { interleave, pairedRatio, type Contender, type Measured } from './measure.ts';
+import { summarizeProfile } from './profile.ts';
+import { jsonLine, writeReport, type Profile, type Row, type Target } from './report.ts';
+import { aggregateLoads } from './scenarios/aggregateLoad.ts';
+import { loadEmmettSqlite } from './scenarios/emmett.ts';
+import { httpAppend, startHostProcess, type HostKind } from './scenarios/http.ts';
+import { logRead, projectionCatchUp } from './scenarios/projections.ts';
+import { rawSqlite } from './scenarios/rawSqlite.ts';
+import { storeAppend } from './scenarios/storeAppend.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const quick = args.quick!;
+const ROUNDS = quick ? 1 : 5;
+const ROUND_MS = quick ? 1_000 : 2_000;
+const PROJECTED_EVENTS = quick ? 10_000 : 30_000;
+const LONG_STREAM = 100_000;
+const GROUPS = ['store-1x1', 'store-64x1', 'store-1x10', 'store-64x10', 'projections', 'aggregate-load'];
+const only = new Set(args.only?.split(',') ?? GROUPS);
+const out = args.out ?? fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+
+const root = mkdtempSync(join(tmpdir(), 'eventlog-bench-'));
+const dirFor = (name: string) => mkdtempSync(join(root, `${name.replace(/[^a-z0-9]+/gi, '-')}-`));
+const rows: Row[] = [];
+const notes: string[] = [];
+const emit = (row: Row) => {
+  rows.push(row);
+  process.stdout.write(`${jsonLine(row)}\n`);
+};
+const baselineRow = (m: Measured) => emit({ scenario: m.name, eventsPerSec: m.eventsPerSec, p50Ms: m.p50Ms, p99Ms: m.p99Ms, baseline: null, ratio: null });
+const comparedRow = (m: Measured, baseline: Measured, scenario = m.name, pick: 'events' | 'operations' = 'events') =>
+  emit({ scenario, eventsPerSec: m.eventsPerSec, p50Ms: m.p50Ms, p99Ms: m.p99Ms, baseline: baseline.name, ratio: pairedRatio(m, baseline, pick) });
+const find = (scenario: string) => rows.find((r) => r.scenario === scenario);
+
+const profiles: Profile[] = [];
+const profileDir = (kind: HostKind) => join(root, `profile-${kind}`);
+const startHost = async (kind: HostKind) => ({
+  kind,
+  host: await startHostProcess(kind, dirFor(`http-${kind}`), args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(kind)}`] : []),
+});
+
+const peer = await loadEmmettSqlite();
+if (!peer.ok) process.stderr.write(`skipping the peer scenarios: ${peer.reason}\n`);
+
+/** Store API against the raw-SQLite baseline at the same batch size (and the peer, where it has the workload). */
+const storeGroup = async (writers: number, eventsPerAppend: number, extra: { peer?: boolean; http?: boolean; layouts?: boolean } = {}) => {
+  const label = (w: number, e: number) => `${w} writer${w === 1 ? '' : 's'} x ${e} event${e === 1 ? '' : 's'}`;
+  const raw = rawSqlite(`raw-sqlite, ${writers * eventsPerAppend} row${writers * eventsPerAppend === 1 ? '' : 's'}/txn`, dirFor('raw'), writers, writers * eventsPerAppend);
+  const store = storeAppend(`store-api, ${label(writers, eventsPerAppend)}`, dirFor('store'), writers, eventsPerAppend);
+  const contenders: Contender[] = [raw, store];
+  const randomIds = extra.layouts ? rawSqlite(`${raw.name}, random ids (earlier layout)`, dirFor('raw-random'), writers, writers * eventsPerAppend, true) : undefined;
+  if (randomIds) contenders.push(randomIds);
+  const peers = extra.peer && peer.ok
+    ? [
+        peer.open(dirFor('emmett'), `emmett-sqlite ${peer.version} event store, ${label(writers, eventsPerAppend)}`, writers, 'event-store'),
+        peer.open(dirFor('emmett'), `emmett-sqlite ${peer.version} appendToStream on one connection, ${label(writers, eventsPerAppend)}`, writers, 'connection'),
+      ]
+    : [];
+  contenders.push(...peers);
+  const hosts = extra.http ? await Promise.all((['no-op', 'append-only', 'shipped'] as const).map((kind) => startHost(kind))) : [];
+  const httpName: Record<HostKind, string> = {
+    'no-op': `http no-op server, ${writers} clients`,
+    'append-only': `http-append (no projections), ${writers} clients x 1 event`,
+    shipped: `http-append, ${writers} clients x 1 event`,
+  };
+  const https = hosts.map(({ kind, host }) => {
+    const http = httpAppend(httpName[kind], host, writers);
+    const load = http.round;
+    return Object.assign(http, {
+      round: async (ms: number) => {
+        const sample = await load(ms);
+        if (kind === 'shipped' && !(await http.caughtUp(120_000))) notes.push(`${http.name}: the host’s projections had not caught up 120 s after a round.`);
+        return sample;
+      },
+    });
+  });
+  for (const http of https) {
+    await http.round(300); // warm the sockets and the JIT
+  }
+  contenders.push(...https);
+  await store.round(300);
+  const measured = await interleave(contenders, ROUNDS, ROUND_MS);
+  const m = (c: Contender) => measured.get(c.name)!;
+  baselineRow(m(raw));
+  for (const p of peers) baselineRow(m(p));
+  if (randomIds) comparedRow(m(randomIds), m(raw));
+  comparedRow(m(store), m(raw));
+  peers.forEach((p, i) => comparedRow(m(store), m(p), `${store.name}, vs peer${i === 0 ? '' : ' on one connection'}`));
+  const [noop, ...appends] = https;
+  if (noop) baselineRow(m(noop));
+  for (const http of appends) comparedRow(m(http), m(noop!));
+  const { transactions, requests } = store.store.commitStats;
+  notes.push(`${store.name}: ${(requests / transactions).toFixed(1)} appends per commit on average (group commit).`);
+  raw.close();
+  randomIds?.close();
+  await store.close();
+  for (const http of https) http.close();
+  for (const { host } of hosts) await host.stop();
+  if (args.profile)
+    for (const { kind } of hosts) {
+      const shares = summarizeProfile(profileDir(kind));
+      if (shares) profiles.push({ host: httpName[kind], shares });
+    }
+};
+
+const started = performance.now();
+if (only.has('store-1x1')) await storeGroup(1, 1, { peer: true });
+if (only.has('store-64x1')) await storeGroup(64, 1, { peer: true, http: true, layouts: true });
+if (only.has('store-1x10')) await storeGroup(1, 10);
+if (only.has('store-64x10')) await storeGroup(64, 10);
+
+if (only.has('projections')) {
+  const read = logRead('log-read, pages of 256', root, PROJECTED_EVENTS, 500);
+  const project = projectionCatchUp(`projections catching up, ${PROJECTED_EVENTS} events`, root, PROJECTED_EVENTS, 500);
+  const measured = await interleave([read, project], ROUNDS, ROUND_MS);
+  baselineRow(measured.get(read.name)!);
+  comparedRow(measured.get(project.name)!, measured.get(read.name)!);
+}
+
+if (only.has('aggregate-load')) {
+  const loads = await aggregateLoads(dirFor('aggregate'), 10, LONG_STREAM, 10);
+  const measured = await interleave([loads.short, loads.longWithSnapshot, loads.longWithoutSnapshot], ROUNDS, ROUND_MS);
+  const short = measured.get(loads.short.name)!;
+  baselineRow(short);
+  comparedRow(measured.get(loads.longWithSnapshot.name)!, short, undefined, 'operations');
+  comparedRow(measured.get(loads.longWithoutSnapshot.name)!, short, undefined, 'operations');
+  await loads.close();
+}
+const seconds = (performance.now() - started) / 1000;
+rmSync(root, { recursive: true, force: true });
+
+// The issue's targets, judged from this run's rows.
+const targets: Target[] = [];
+const rawRatio = find('store-api, 64 writers x 1 event')?.ratio;
+if (rawRatio != null)
+  targets.push({ claim: 'store API, 64 writers x 1 event: at least 50% of raw SQLite batched inserts at the same durability', measured: `${(rawRatio * 100).toFixed(0)}%`, met: rawRatio >= 0.5 });
+const peerRatio = find('store-api, 64 writers x 1 event, vs peer')?.ratio;
+if (peerRatio != null)
+  targets.push({ claim: 'store API, 64 writers x 1 event: at least 30 times Emmett-SQLite on the same workload', measured: `${peerRatio.toFixed(1)}x`, met: peerRatio >= 30 });
+const http = find('http-append, 64 clients x 1 event');
+const ceiling = find('http no-op server, 64 clients');
+if (http)
+  targets.push({
+    claim: 'HTTP append, 64 clients: at least 10,000 events/s with p99 under 50 ms',
+    measured:
+      `${Math.round(http.eventsPerSec).toLocaleString('en-US')} events/s, p99 ${http.p99Ms?.toFixed(1)} ms` +
+      (ceiling ? ` (a no-op \`node:http\` server: ${Math.round(ceiling.eventsPerSec).toLocaleString('en-US')} requests/s, p99 ${ceiling.p99Ms?.toFixed(1)} ms)` : ''),
+    met: http.eventsPerSec >= 10_000 && (http.p99Ms ?? Infinity) < 50,
+  });
+const snap = rows.find((r) => r.scenario.includes('+ snapshot'));
+if (snap?.ratio != null)
+  targets.push({ claim: `loading ${LONG_STREAM.toLocaleString('en-US')} events with a snapshot costs about as much as 10 events`, measured: `${snap.ratio.toFixed(2)}x the loads/s of a 10-event stream`, met: snap.ratio >= 0.5 });
+
+notes.unshift(
+  'events/s: events written (or projected, or read) per second, median over rounds; p50/p99: latency of one operation (an append as its writer waits for it, a raw transaction, a page read, an aggregate load) over all rounds.',
+  'raw-sqlite: plain `node:sqlite` inserts into the store’s own table and pragmas (WAL, synchronous=FULL), as many rows per BEGIN IMMEDIATE…COMMIT as group commit would batch: the disk’s limit at that durability.',
+  'store-api: `appendEvents` on the SQLite store, each writer appending to its own stream at the version it last saw; concurrent writers share commits through group commit.',
+  peer.ok
+    ? `Peer: Emmett with \`@event-driven-io/emmett-sqlite\` ${peer.version} (${peer.durability}: the same durability), same workload, two ways: its documented event store (\`getSQLiteEventStore\`, which opens and closes a connection per operation) and its exported \`appendToStream\` on one long-lived connection (its best case). Either runs one append at a time (concurrent appends fail with SQLITE_MISUSE or mix in one transaction), so its writers take turns; appends it failed with SQLITE_BUSY were retried (${peer.errors()} in this run).`
+    : `Peer not measured: ${peer.reason}.`,
+  'http no-op server: a bare `node:http` server that parses each body and answers 201, doing nothing else (`test/bench/noopHost.ts`): what this machine’s HTTP stack and these clients allow at all, the baseline of the HTTP rows.',
+  'http-append: the local host as `npm start` runs it (its projections following the log), in a child process; the 64 keep-alive clients run in the benchmark process. Between rounds the benchmark waits for the host’s projections to catch up. “(no projections)” is the same app and server without the projection poller (`test/bench/appendOnlyHost.ts`): the append path alone.',
+  'Projections: the local host’s projection runtime and poller catching up on a filled log, against merely reading that log (`GlobalLog.readAll`) page by page.',
+  'Aggregate loads: events/s here is the stream length times loads per second, and the ratio compares loads per second, so a ratio near 1 means a load costs about what loading 10 events costs. The snapshot was taken 10 events before the end of the stream.',
+);
+writeReport(out, { quick, rounds: ROUNDS, roundMs: ROUND_MS, startedAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', seconds, rows, targets, notes, profiles });
+process.stderr.write(`wrote ${out} in ${seconds.toFixed(0)} s\n`);
