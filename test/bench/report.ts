@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
 
 /** One scenario's figures, as printed (one JSON line each) and tabled. */
@@ -55,9 +54,9 @@ export const markdown = (input: ReportInput): string =>
   [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench${input.quick ? ' -- --quick' : ''}\` (${input.startedAt}, ${Math.round(input.seconds)} s, Node ${process.versions.node}, ${availableParallelism()} cores). ` +
+    `Written by \`npm run bench${input.quick ? ' -- --quick' : ''}\` (${input.startedAt}, ${Math.round(input.seconds)} s, Node ${process.versions.node}). ` +
       `Every ratio compares two figures measured in the same run: each scenario ran ${input.rounds} round${input.rounds === 1 ? '' : 's'} of about ${input.roundMs / 1000} s, alternating with its baselines in rotating order, ` +
-      'and a ratio is the median of the per-round ratios. Other processes may share the machine, so compare ratios rather than absolute rates across runs.',
+      'and a ratio is the median of the per-round ratios. Absolute rates depend on the host and what else runs on it, so compare ratios rather than absolute rates across runs.',
     '',
     '| scenario | events/s | p50 ms | p99 ms | baseline | ratio |',
     '|---|---:|---:|---:|---|---:|',
