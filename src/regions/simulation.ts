@@ -72,7 +72,14 @@ export const startRegionSimulation = async (options: RegionSimulationOptions): P
 
   try {
     for (const [index, region] of account.regions.entries()) {
-      const config: Config = { ...options.config, REGION: region, DATA_DIR: join(root, region), PORT: options.ports?.[index] ?? 0 };
+      // Side effects (activation mail) run in the first region only, as the templates deploy them.
+      const config: Config = {
+        ...options.config,
+        REGION: region,
+        DATA_DIR: join(root, region),
+        PORT: options.ports?.[index] ?? 0,
+        REACTORS_ENABLED: options.config.REACTORS_ENABLED && index === 0,
+      };
       const app = await openApp(config, { eventStore: account.endpoint(region), logger });
       const reconcile = serialized(() =>
         reconcileConflicts({ feed: account.conflicts, store: account.endpoint(region), region, policies, logger }),
