@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventEnvelope, JsonObject } from './envelope.ts';
+import type { Upcasters } from './upcast.ts';
 
 // A projection turns the log into read views. Delivery is at least once and ordered per stream only,
 // so reducers must be pure and commute across streams: the runtime drops redelivered events per
@@ -39,8 +40,10 @@ export interface ProjectionDefinition {
   name: string;
   /** Bump it when the reducers change meaning: the runtime then rebuilds the views from the log. */
   version: number;
-  /** Event types it handles; 'all' for every type. Other events only advance its positions. */
+  /** Event types it handles (current names, after upcasting); 'all' for every type. Other events only advance its positions. */
   eventTypes: readonly string[] | 'all';
+  /** Lift events written in older shapes before the reducers see them (the log itself is never rewritten). */
+  upcasters?: Upcasters;
   views: readonly ViewDefinition[];
 }
 

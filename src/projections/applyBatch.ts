@@ -102,8 +102,10 @@ const reapply = (document: WorkingDocument, current: StoredViewDocument | undefi
  * any point safe to redeliver: view documents first, then per-stream progress; the caller checkpoints
  * after. An event at or below a document's recorded sequence for its stream changes nothing.
  */
-export const applyBatch = async (context: ApplyContext, target: BatchTarget, events: readonly EventEnvelope[]): Promise<BatchOutcome> => {
+export const applyBatch = async (context: ApplyContext, target: BatchTarget, delivered: readonly EventEnvelope[]): Promise<BatchOutcome> => {
   const { projection, generation } = target;
+  // Reducers see every event in its current shape; ids, streams and sequences are untouched by upcasting.
+  const events = projection.upcasters === undefined ? delivered : delivered.map((event) => projection.upcasters!.upcast(event));
   let cut = events.length;
   let poison: PoisonEvent | undefined;
 
