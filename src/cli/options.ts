@@ -33,6 +33,10 @@ export const withHttpOptions = (command: Command, env: NodeJS.ProcessEnv = proce
       new Option('--request-timeout <ms>', 'time limit of one HTTP request').argParser(positiveInt('--request-timeout')).default(30_000),
     );
 
+/** The command's stop signal: Ctrl-C, or `--timeout <seconds>` when given. */
+export const stopSignalOf = (interrupt: AbortSignal, timeoutSeconds: number | undefined): AbortSignal =>
+  timeoutSeconds === undefined ? interrupt : AbortSignal.any([interrupt, AbortSignal.timeout(timeoutSeconds * 1000)]);
+
 export const clientFrom = (options: HttpOptions): EventLogClient => {
   try {
     return createEventLogClient({ url: options.url, apiKey: options.key, timeoutMs: options.requestTimeout });

@@ -76,7 +76,8 @@ export interface EventLogClient {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-const apiUrlOf = (url: string): string => {
+/** The API's base URL (`.../api`) from a host URL; throws TypeError for one the client cannot use. */
+export const apiUrlOf = (url: string): string => {
   const parsed = new URL(url);
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`url must be http(s): ${url}`);
   if (parsed.search !== '' || parsed.hash !== '') throw new TypeError(`url must not carry a query or fragment: ${url}`);
@@ -85,7 +86,7 @@ const apiUrlOf = (url: string): string => {
 };
 
 /** The answer's body as `schema` says when the status is `expected`; the server's problem as an error otherwise. */
-const parseAnswer = <S extends z.ZodType>(answer: HttpAnswer, expected: number, schema: S): z.infer<S> => {
+export const parseAnswer = <S extends z.ZodType>(answer: HttpAnswer, expected: number, schema: S): z.infer<S> => {
   if (answer.status !== expected) {
     if (answer.status >= 400) throw problemErrorOf(answer);
     throw new EventLogUnexpectedResponseError(answer.url, answer.status, `expected HTTP ${expected}`);

@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import { parseRetryAfter } from '../client/retry.ts';
 import { Mail, MailerUnavailableError, MailRejectedError, type Mailer } from './mailer.ts';
 
 // The production adapter: Azure Communication Services Email over its REST API
@@ -19,15 +20,6 @@ export interface AcsEmailMailerOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
-
-/** Seconds or an HTTP date, as `Retry-After` may carry. */
-const retryAfterMs = (header: string | null): number | undefined => {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-};
 
 /** The service's error message, from its `{error: {code, message}}` body when it sent one. */
 const describe = async (response: Response): Promise<string> => {
@@ -87,7 +79,7 @@ export class AcsEmailMailer implements Mailer {
     }
     const detail = await describe(response);
     if (response.status === 408 || response.status === 429 || response.status >= 500)
-      throw new MailerUnavailableError(`Communication Services is unavailable: ${detail}`, { retryAfterMs: retryAfterMs(response.headers.get('retry-after')) });
+      throw new MailerUnavailableError(`Communication Services is unavailable: ${detail}`, { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
     // 401/403: our identity or role assignment is wrong; that is the deployment's fault, not the mail's.
     if (response.status === 401 || response.status === 403)
       throw new MailerUnavailableError(`Communication Services refused our credentials: ${detail}`);

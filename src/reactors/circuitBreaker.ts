@@ -54,7 +54,9 @@ export class CircuitBreaker {
       if (wait > 0) throw new CircuitOpenError(this.options.name, wait);
       this.state = 'half-open';
     }
-    if (this.state === 'half-open') {
+    // Only the probe itself clears `probing`: a call let in before the circuit opened may end during the probe.
+    const probe = this.state === 'half-open';
+    if (probe) {
       if (this.probing) throw new CircuitOpenError(this.options.name, this.options.openMs);
       this.probing = true;
     }
@@ -68,7 +70,7 @@ export class CircuitBreaker {
       else if (this.state === 'half-open') this.state = 'closed';
       throw error;
     } finally {
-      this.probing = false;
+      if (probe) this.probing = false;
     }
   }
 

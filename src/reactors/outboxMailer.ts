@@ -5,16 +5,21 @@ import { Mail, MailerUnavailableError, type Mailer } from './mailer.ts';
 // The local adapter: one RFC 5322 `.eml` file per mail under DATA_DIR/outbox, which any mail client
 // (or a text editor) opens. Retries of one attempt reuse its message id and so overwrite its file.
 
-/** Header text: no line breaks (they would start a header of the sender's choosing), non-ASCII as RFC 2047. */
+/** No line breaks in a header: they would start a header of the sender's choosing. */
+const flatten = (value: string): string => value.replace(/[\r\n]+/g, ' ');
+const isPrintableAscii = (value: string): boolean => /^[\x20-\x7e]*$/.test(value);
+const encodedWord = (value: string): string => `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+
+/** Header text: flattened, non-ASCII as RFC 2047. */
 const headerText = (value: string): string => {
-  const flat = value.replace(/[\r\n]+/g, ' ');
-  return /^[\x20-\x7e]*$/.test(flat) ? flat : `=?UTF-8?B?${Buffer.from(flat, 'utf8').toString('base64')}?=`;
+  const flat = flatten(value);
+  return isPrintableAscii(flat) ? flat : encodedWord(flat);
 };
 
 const mailbox = (address: string, name?: string): string => {
   if (name === undefined || name.trim() === '') return `<${address}>`;
-  const flat = name.replace(/[\r\n]+/g, ' ');
-  const display = /^[\x20-\x7e]*$/.test(flat) ? `"${flat.replace(/["\\]/g, '\\$&')}"` : headerText(flat);
+  const flat = flatten(name);
+  const display = isPrintableAscii(flat) ? `"${flat.replace(/["\\]/g, '\\$&')}"` : encodedWord(flat);
   return `${display} <${address}>`;
 };
 

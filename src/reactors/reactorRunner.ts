@@ -6,6 +6,7 @@ import {
   SkipRecord,
   type EventEnvelope,
   type GlobalLog,
+  type JsonObject,
   type RetryPolicy,
   type ViewStore,
 } from '../core/index.ts';
@@ -115,8 +116,7 @@ export class ReactorRunner {
   }
 
   async state(): Promise<ReactorState> {
-    const stored = await this.options.views.get(REACTOR_STATE_VIEW, this.name);
-    return stored?.data ? ReactorState.parse(stored.data) : this.initial();
+    return this.stateOf(await this.options.views.get(REACTOR_STATE_VIEW, this.name));
   }
 
   /**
@@ -249,15 +249,15 @@ export class ReactorRunner {
 
   private async update(change: (state: ReactorState) => ReactorState | undefined): Promise<void> {
     await updateDocument(this.options.views, REACTOR_STATE_VIEW, this.name, (stored) => {
-      const current = stored?.data ? ReactorState.parse(stored.data) : this.initial();
-      const next = change(structuredClone(current));
+      const next = change(this.stateOf(stored));
       if (next === undefined) return undefined;
       return { view: REACTOR_STATE_VIEW, key: this.name, data: next, positions: {}, updatedAt: this.now() };
     });
   }
 
-  private initial(): ReactorState {
-    return { position: 0, eventsHandled: 0, skipped: [], updatedAt: this.now() };
+  /** The stored record, parsed (so a fresh object), or the record of a reactor that has not run yet. */
+  private stateOf(stored: { data: JsonObject | null } | undefined): ReactorState {
+    return stored?.data ? ReactorState.parse(stored.data) : { position: 0, eventsHandled: 0, skipped: [], updatedAt: this.now() };
   }
 
   private haltRecord(event: DeliveredEvent, error: unknown, attempts: number): HaltRecord {

@@ -73,6 +73,9 @@ interface RegionState {
   offline: boolean;
 }
 
+/** Names a region: lower-case letters, digits and -, at most 50 (what a data directory and a URL path take). */
+export const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,49}$/;
+
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 const DEFAULT_BATCH = 500;
 
@@ -106,7 +109,7 @@ export class RegionalAccount implements WriteRouting {
     if (names.length < 2) throw new Error('a regional account needs at least two regions');
     if (new Set(names).size !== names.length) throw new Error(`region names must be distinct: ${names.join(', ')}`);
     for (const name of names)
-      if (!/^[a-z0-9][a-z0-9-]{0,49}$/.test(name)) throw new Error(`region "${name}" must be lower-case letters, digits and - (at most 50)`);
+      if (!REGION_NAME.test(name)) throw new Error(`region "${name}" must be lower-case letters, digits and - (at most 50)`);
     const writeRegion = options.writeRegion ?? names[0]!;
     if (!names.includes(writeRegion)) throw new UnknownRegionError(writeRegion, names);
     this.regions = names;
@@ -371,13 +374,14 @@ export class RegionalAccount implements WriteRouting {
   private resync(target: string, authority: string, origin: string): EventEnvelope[] {
     const source = this.replica(authority);
     const replica = this.replica(target);
-    const held = new Set(source.acceptedBy(origin).map((e) => `${e.streamId}\n${copyKey(e)}`));
+    const placeOf = (e: EventEnvelope): string => `${e.streamId}\n${copyKey(e)}`;
+    const there = source.acceptedBy(origin);
     const here = replica.acceptedBy(origin);
-    const extra = here.filter((e) => !held.has(`${e.streamId}\n${copyKey(e)}`));
-    const present = new Set(here.map((e) => `${e.streamId}\n${copyKey(e)}`));
-    const missing = source
-      .acceptedBy(origin)
-      .filter((e) => !present.has(`${e.streamId}\n${copyKey(e)}`))
+    const held = new Set(there.map(placeOf));
+    const extra = here.filter((e) => !held.has(placeOf(e)));
+    const present = new Set(here.map(placeOf));
+    const missing = there
+      .filter((e) => !present.has(placeOf(e)))
       .sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.sequence - b.sequence));
     const removed = replica.transact((tx) => {
       const gone: EventEnvelope[] = [];

@@ -2,13 +2,14 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { jsonLogger } from '../logger.ts';
+import { REGION_NAME } from './account.ts';
 import { startRegionSimulation } from './simulation.ts';
 
 // `npm run start:regions`: two regions of the product over one simulated account, each a full API with
 // its own views, on PORT and PORT+1 (7071 and 7072 by default). Watch eventual consistency happen by
 // writing to one and reading the other; cut, heal and fail over with the /api/regions routes.
 
-const RegionName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'must be lower-case letters, digits and - (at most 50)');
+const RegionName = z.string().regex(REGION_NAME, 'must be lower-case letters, digits and - (at most 50)');
 
 const SimulationSettings = z.object({
   REGIONS: z

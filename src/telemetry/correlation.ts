@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { EventMetadata } from '../core/index.ts';
 
 /** The correlation and causation ids an event carries in its metadata, for logs and spans. */
@@ -11,4 +11,10 @@ export const correlationOf = (metadata: EventMetadata | undefined): { correlatio
 export const traceLogFields = (): Record<string, string> => {
   const context = trace.getActiveSpan()?.spanContext();
   return context === undefined ? {} : { traceId: context.traceId, spanId: context.spanId };
+};
+
+/** Marks a span failed with what was thrown. */
+export const recordFailure = (span: Span, error: unknown): void => {
+  span.recordException(error as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
 };

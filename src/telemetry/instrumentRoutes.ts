@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { Route } from '../api/types.ts';
+import { recordFailure } from './correlation.ts';
 
 /** Each route's handler inside a server span, the parent of the store's spans; the route table itself is unchanged. */
 export const instrumentRoutes = <S>(routes: Route<S>[], tracer: Tracer): Route<S>[] =>
@@ -19,8 +20,7 @@ export const instrumentRoutes = <S>(routes: Route<S>[], tracer: Tracer): Route<S
               return response;
             } catch (error) {
               // dispatch turns it into a problem response; the span records what was thrown.
-              span.recordException(error as Error);
-              span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+              recordFailure(span, error);
               throw error;
             } finally {
               span.end();

@@ -1,7 +1,7 @@
-import { SpanKind, SpanStatusCode, type Attributes, type Tracer } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '../api/dispatch.ts';
 import { ConcurrencyError, DuplicateEventIdError, EventLogError, StoreUnavailableError, streamIdOf, type EventStore } from '../core/index.ts';
-import { correlationOf } from './correlation.ts';
+import { correlationOf, recordFailure } from './correlation.ts';
 import { ATTRIBUTES, type AppendInstruments } from './instruments.ts';
 
 export interface StoreTelemetry {
@@ -61,8 +61,7 @@ export const instrumentEventStore = <S extends EventStore>(store: S, telemetry: 
           if (outcome === 'conflict') telemetry.append.conflicts.add(1, metricAttributes);
           span.setAttribute(ATTRIBUTES.outcome, outcome);
           if (outcome === 'error' || outcome === 'unavailable') {
-            span.recordException(error as Error);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+            recordFailure(span, error);
             const log = outcome === 'error' ? telemetry.logger.error : telemetry.logger.warn;
             log('append failed', { streamId, events: request.events.length, outcome, error: (error as Error).message, ...correlation });
           }
@@ -81,8 +80,7 @@ export const instrumentEventStore = <S extends EventStore>(store: S, telemetry: 
         try {
           return await call(...args);
         } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          recordFailure(span, error);
           throw error;
         } finally {
           span.end();

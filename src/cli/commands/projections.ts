@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { clientFrom, positiveInt, withHttpOptions, type HttpOptions } from '../options.ts';
+import { clientFrom, positiveInt, stopSignalOf, withHttpOptions, type HttpOptions } from '../options.ts';
 import { table, writeLine } from '../output.ts';
 import { startProgress } from '../progress.ts';
 import { projectionsApi, type ProjectionEntry, type ProjectionsApi } from '../projectionsApi.ts';
@@ -55,7 +55,7 @@ const statusCommand = (context: CliContext): Command =>
 
 /** Polls the listing until the rebuild of `generation` has switched, drawing its progress. */
 const followRebuild = async (context: CliContext, api: ProjectionsApi, name: string, generation: number, options: RebuildOptions) => {
-  const stop = options.timeout === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(options.timeout * 1000)]);
+  const stop = stopSignalOf(context.signal, options.timeout);
   const progress = startProgress(context, `rebuilding ${name}`, 'events');
   try {
     for (;;) {

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { EventLogUnavailableError, EventLogProblemError } from '../../client/index.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { clientFrom, positiveInt, withHttpOptions, type HttpOptions } from '../options.ts';
+import { clientFrom, positiveInt, stopSignalOf, withHttpOptions, type HttpOptions } from '../options.ts';
 import { writeLine } from '../output.ts';
 import { parseStreamArg, streamIdOf } from '../streamArg.ts';
 import { PAGE_SIZE, printEvent } from './read.ts';
@@ -33,7 +33,7 @@ export const tailCommand = (context: CliContext): Command =>
     .action(async (streamArg: string, options: TailOptions) => {
       const stream = parseStreamArg(streamArg);
       const client = clientFrom(options);
-      const stop = options.timeout === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(options.timeout * 1000)]);
+      const stop = stopSignalOf(context.signal, options.timeout);
       let next = options.from ?? ((await client.getStream(stream, { signal: stop }))?.version ?? 0) + 1;
       let failures = 0;
       while (!stop.aborted) {

@@ -85,7 +85,7 @@ const resultOf = (request: AppendRequest, after: number, recordedAt: string): Ap
 
 const resultFromStored = (request: AppendRequest, stored: EventEnvelope[]): AppendResult => {
   const first = Math.min(...stored.map((e) => e.sequence));
-  return { ...resultOf(request, first - 1, stored.find((e) => e.sequence === first)!.recordedAt) };
+  return resultOf(request, first - 1, stored.find((e) => e.sequence === first)!.recordedAt);
 };
 
 export const appendToStream = async (context: AppendContext, request: AppendRequest): Promise<AppendResult> => {
