@@ -5,7 +5,7 @@ import { telemetryPlan } from '../src/telemetry/config.ts';
 import { startTelemetry } from '../src/telemetry/sdk.ts';
 
 // Configuration is validated when the worker loads this module, so a bad setting fails the start.
-const config = loadConfig(process.env);
+export const config = loadConfig(process.env);
 // In Azure, APPLICATIONINSIGHTS_CONNECTION_STRING turns on traces and metrics to Application Insights.
 const plan = telemetryPlan(process.env);
 let app: Promise<EventLogApp> | undefined;

@@ -1,9 +1,8 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { loadConfig } from '../src/config.ts';
 import { handleReactorChangeFeed } from '../src/reactors/changeFeed.ts';
 import { ACTIVATION_MAIL_REACTOR } from '../src/reactors/activationMail.ts';
 import { PROJECTION_TRIGGER_RETRY } from './changeFeed.ts';
-import { getApp } from './appContext.ts';
+import { config, getApp } from './appContext.ts';
 import { contextLogger } from './contextLogger.ts';
 
 // Reactors run from the change feed like projections, with leases of their own (`{region}-{name}`),
@@ -19,7 +18,7 @@ export const handleReactorBatch =
     await handleReactorChangeFeed(runner, documents, contextLogger(context));
   };
 
-if (loadConfig(process.env).REACTORS_ENABLED)
+if (config.REACTORS_ENABLED)
   for (const reactor of [ACTIVATION_MAIL_REACTOR])
     app.cosmosDB(reactorFunctionName(reactor), {
       connection: 'COSMOS',

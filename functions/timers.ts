@@ -1,7 +1,6 @@
 import { app } from '@azure/functions';
-import { loadConfig } from '../src/config.ts';
 import { sweepAbandonedReservations } from '../src/reactors/reservationSweeper.ts';
-import { getApp } from './appContext.ts';
+import { config, getApp } from './appContext.ts';
 import { contextLogger } from './contextLogger.ts';
 
 // The compensating process for email reservations whose registration never completed, every minute.
@@ -20,4 +19,4 @@ export const sweepReservations = async (_timer: unknown, context: Parameters<typ
   else if (report.confirmed + report.released > 0) log.info('email reservations swept', { ...report });
 };
 
-if (loadConfig(process.env).REACTORS_ENABLED) app.timer('sweep-email-reservations', { schedule: '0 * * * * *', handler: sweepReservations });
+if (config.REACTORS_ENABLED) app.timer('sweep-email-reservations', { schedule: '0 * * * * *', handler: sweepReservations });

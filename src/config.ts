@@ -53,10 +53,8 @@ export class ConfigError extends Error {}
 
 /** Parses the environment; empty values count as unset. Throws one line naming the first bad variable. */
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
-  const known = Object.keys(ConfigSchema.shape ?? {});
-  const values = Object.fromEntries(
-    Object.entries(env).filter(([name, value]) => value !== undefined && value !== '' && (known.length === 0 || known.includes(name))),
-  );
+  const known = new Set(Object.keys(ConfigSchema.shape));
+  const values = Object.fromEntries(Object.entries(env).filter(([name, value]) => value !== undefined && value !== '' && known.has(name)));
   const parsed = ConfigSchema.safeParse(values);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;

@@ -31,13 +31,6 @@ export const queryObject = (query: URLSearchParams): Record<string, string> => {
   return Object.fromEntries(query);
 };
 
-/** Parses with a schema or throws a ValidationError whose paths start with `prefix` (body, query, path). */
-export const parseWith = <S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.infer<S> => {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error, prefix));
-  return parsed.data;
-};
-
 export class PayloadTooLargeError extends EventLogError {
   readonly code = 'payload-too-large';
 }

@@ -126,12 +126,20 @@ export const applyBatch = async (context: ApplyContext, target: BatchTarget, del
     touches.push(keys.value);
   }
 
+  // One working document per stored view and key, however many events touch it.
   const documents = new Map<string, WorkingDocument>();
-  for (const [view, key] of touches.flat()) {
-    const storedView = storedViewName(view.name, generation);
-    const id = JSON.stringify([storedView, key]);
-    if (!documents.has(id)) documents.set(id, { view, storedView, key, read: undefined, data: undefined, positions: {}, events: [] });
-  }
+  const touchedDocuments = touches.map((pairs) =>
+    pairs.map(([view, key]) => {
+      const storedView = storedViewName(view.name, generation);
+      const id = JSON.stringify([storedView, key]);
+      let document = documents.get(id);
+      if (document === undefined) {
+        document = { view, storedView, key, read: undefined, data: undefined, positions: {}, events: [] };
+        documents.set(id, document);
+      }
+      return document;
+    }),
+  );
   await forEachLimited([...documents.values()], WRITE_CONCURRENCY, async (document) => {
     document.read = await context.views.get(document.storedView, document.key);
     document.data = document.read?.data;
@@ -143,10 +151,9 @@ export const applyBatch = async (context: ApplyContext, target: BatchTarget, del
   for (let index = 0; index < cut; index++) {
     const event = events[index]!;
     const staged: Array<[WorkingDocument, JsonObject | null]> = [];
-    for (const [view, key] of touches[index]!) {
-      const document = documents.get(JSON.stringify([storedViewName(view.name, generation), key]))!;
+    for (const document of touchedDocuments[index]!) {
       if (event.sequence <= (document.positions[event.streamId] ?? 0)) continue;
-      const result = await attemptHandler(() => reduceChecked(view, document.data, event, key), context.handlerRetry);
+      const result = await attemptHandler(() => reduceChecked(document.view, document.data, event, document.key), context.handlerRetry);
       if (!result.ok) {
         poison = { index, event, error: describeError(result.error), attempts: result.attempts };
         break;

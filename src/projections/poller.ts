@@ -116,7 +116,6 @@ export class ProjectionPoller {
   private async run(name: string): Promise<void> {
     const { runtime, logger } = this.options;
     let failures = 0;
-    this.woken.set(name, false);
     while (!this.stopping) {
       let worked: boolean;
       this.woken.set(name, false);

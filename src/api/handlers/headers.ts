@@ -7,8 +7,7 @@ export const parseIfMatch = (header: string | undefined): ExpectedVersion | unde
   if (value === '*') return 'exists';
   const match = /^(?:W\/)?"?([0-9]{1,15})"?$/.exec(value);
   if (!match) throw new ValidationError([{ path: 'header.If-Match', message: 'must be a quoted stream version, e.g. "3"' }]);
-  const version = Number(match[1]);
-  return version === 0 ? 'no_stream' : version;
+  return normalizeExpectedVersion(Number(match[1]));
 };
 
 export const normalizeExpectedVersion = (expected: ExpectedVersion): ExpectedVersion => (expected === 0 ? 'no_stream' : expected);

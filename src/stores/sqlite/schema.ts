@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { useWal } from './database.ts';
 
 // Storage format of the embedded log: version with care.
 // UNIQUE(stream_id, sequence) is what turns two writers of one position into a conflict;
@@ -29,9 +30,7 @@ CREATE TABLE IF NOT EXISTS events (
  * group commit pays that sync once for many requests.
  */
 export const openSchema = (db: DatabaseSync): void => {
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = FULL');
-  db.exec('PRAGMA busy_timeout = 5000');
+  useWal(db, 'FULL');
   db.exec('PRAGMA foreign_keys = ON');
   db.exec(SCHEMA);
 };

@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
   EventLogError,
   StoreUnavailableError,
@@ -17,6 +15,7 @@ import {
   type StreamSlice,
 } from '../../core/index.ts';
 import { appendToStream, prepareAppend } from './appendToStream.ts';
+import { databasePath, unavailableAs } from './database.ts';
 import { GroupCommit, type GroupCommitStats } from './groupCommit.ts';
 import { prepareReadAll } from './readAll.ts';
 import { prepareReadStream } from './readStream.ts';
@@ -31,13 +30,7 @@ export interface SqliteEventStoreOptions {
   maxBatch?: number;
 }
 
-/** Failures of the database itself (locked, disk full, closed) are the store being unavailable. */
-const unavailable = (error: unknown): StoreUnavailableError =>
-  error instanceof StoreUnavailableError
-    ? error
-    : new StoreUnavailableError(`SQLite store unavailable: ${error instanceof Error ? error.message : String(error)}`, 1, {
-        cause: error,
-      });
+const unavailable = unavailableAs('SQLite store');
 
 export class SqliteEventStore implements EventStore, GlobalLog {
   readonly kind = 'sqlite';
@@ -48,20 +41,18 @@ export class SqliteEventStore implements EventStore, GlobalLog {
   private readonly reads: ReturnType<typeof prepareReadStream>;
   private readonly info: ReturnType<typeof prepareStreamInfo>;
   private readonly log: ReturnType<typeof prepareReadAll>;
+  private readonly probe: StatementSync;
   private closed = false;
 
   constructor(options: SqliteEventStoreOptions) {
-    if (options.dataDir === ':memory:') this.path = ':memory:';
-    else {
-      mkdirSync(options.dataDir, { recursive: true });
-      this.path = join(options.dataDir, EVENTS_FILE);
-    }
+    this.path = databasePath(options.dataDir, EVENTS_FILE);
     this.db = new DatabaseSync(this.path);
     openSchema(this.db);
     this.reads = prepareReadStream(this.db);
     this.info = prepareStreamInfo(this.db);
     this.log = prepareReadAll(this.db);
     this.appends = prepareAppend(this.db);
+    this.probe = this.db.prepare('SELECT 1');
     this.writes = new GroupCommit(this.db, { maxBatch: options.maxBatch ?? 512, onTransactionError: unavailable });
   }
 
@@ -104,7 +95,7 @@ export class SqliteEventStore implements EventStore, GlobalLog {
   }
 
   async ping(): Promise<void> {
-    this.guard(() => this.db.prepare('SELECT 1').get());
+    this.guard(() => this.probe.get());
   }
 
   /** Commits every accepted append, then closes the file. */

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
   ProjectionState,
@@ -14,6 +12,7 @@ import {
   type ViewStore,
   type WriteCondition,
 } from '../../core/index.ts';
+import { databasePath, unavailableAs, useWal } from './database.ts';
 import { GroupCommit } from './groupCommit.ts';
 
 // Storage format of a region's views file. Views can always be rebuilt from the log, so commits
@@ -48,10 +47,7 @@ interface DocumentRow {
   etag: string;
 }
 
-const unavailable = (error: unknown): StoreUnavailableError =>
-  error instanceof StoreUnavailableError
-    ? error
-    : new StoreUnavailableError(`SQLite views unavailable: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
+const unavailable = unavailableAs('SQLite views');
 
 const toDocument = (row: DocumentRow): StoredViewDocument => ({
   view: row.view,
@@ -78,15 +74,9 @@ export class SqliteProjectionStorage implements ProjectionStorage {
   private closed = false;
 
   constructor(options: SqliteProjectionStorageOptions) {
-    if (options.dataDir === ':memory:') this.path = ':memory:';
-    else {
-      mkdirSync(options.dataDir, { recursive: true });
-      this.path = join(options.dataDir, viewsFileName(options.region));
-    }
+    this.path = databasePath(options.dataDir, viewsFileName(options.region));
     this.db = new DatabaseSync(this.path);
-    this.db.exec('PRAGMA journal_mode = WAL');
-    this.db.exec('PRAGMA synchronous = NORMAL');
-    this.db.exec('PRAGMA busy_timeout = 5000');
+    useWal(this.db, 'NORMAL');
     this.db.exec(SCHEMA);
     // Concurrent writes of one batch commit together: one transaction for many documents.
     this.writes = new GroupCommit(this.db, { maxBatch: 1024, onTransactionError: unavailable });

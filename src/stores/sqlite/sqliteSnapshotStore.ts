@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { StoreUnavailableError, type Snapshot, type SnapshotStore } from '../../core/index.ts';
+import { databasePath, unavailableAs, useWal } from './database.ts';
 
 export const SNAPSHOTS_FILE = 'snapshots.sqlite';
+
+const unavailable = unavailableAs('SQLite snapshot store');
 
 // A file of its own: snapshot writes never wait for (or hold) the event log's write lock, and
 // synchronous=NORMAL is enough for a cache that the log can always rebuild.
@@ -42,15 +43,9 @@ export class SqliteSnapshotStore implements SnapshotStore {
   private closed = false;
 
   constructor(options: SqliteSnapshotStoreOptions) {
-    if (options.dataDir === ':memory:') this.path = ':memory:';
-    else {
-      mkdirSync(options.dataDir, { recursive: true });
-      this.path = join(options.dataDir, SNAPSHOTS_FILE);
-    }
+    this.path = databasePath(options.dataDir, SNAPSHOTS_FILE);
     this.db = new DatabaseSync(this.path);
-    this.db.exec('PRAGMA journal_mode = WAL');
-    this.db.exec('PRAGMA synchronous = NORMAL');
-    this.db.exec('PRAGMA busy_timeout = 5000');
+    useWal(this.db, 'NORMAL');
     this.db.exec(SCHEMA);
     this.select = this.db.prepare('SELECT * FROM snapshots WHERE stream_id = ? AND name = ?');
     this.upsert = this.db.prepare(
@@ -91,7 +86,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
     try {
       return work();
     } catch (error) {
-      throw new StoreUnavailableError(`SQLite snapshot store unavailable: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
+      throw unavailable(error);
     }
   }
 }
