@@ -8,6 +8,7 @@ export * from './errors.ts';
 export * from './eventIds.ts';
 export * from './expectedVersion.ts';
 export * from './ports.ts';
+export * from './readStreamEvents.ts';
 export * from './retry.ts';
 export * from './snapshot.ts';
 export * from './snapshots.ts';

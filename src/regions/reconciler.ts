@@ -4,6 +4,7 @@ import {
   canonicalJson,
   DuplicateEventIdError,
   EventLogError,
+  readStreamEvents,
   StoreUnavailableError,
   type EventEnvelope,
   type EventStore,
@@ -84,13 +85,8 @@ const byStreamAndSequence = (a: EventConflict, b: EventConflict): number =>
 
 const readWholeStream = async (store: EventStore, stream: StreamRef): Promise<EventEnvelope[]> => {
   const events: EventEnvelope[] = [];
-  for (let from = 1; ; ) {
-    const slice = await store.readStream(stream, { fromVersion: from, limit: 1000 });
-    if (slice === undefined || slice.events.length === 0) return events;
-    events.push(...slice.events);
-    from = slice.events[slice.events.length - 1]!.sequence + 1;
-    if (from > slice.version) return events;
-  }
+  for await (const event of readStreamEvents(store, stream)) events.push(event);
+  return events;
 };
 
 /** Reads the feed once and resolves every event conflict in it. */

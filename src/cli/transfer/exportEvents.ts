@@ -1,4 +1,4 @@
-import { hasGlobalLog, streamIdOf, type EventEnvelope, type EventStore, type PositionedEvent, type StreamRef } from '../../core/index.ts';
+import { hasGlobalLog, readStreamEvents, streamIdOf, type EventEnvelope, type EventStore, type PositionedEvent, type StreamRef } from '../../core/index.ts';
 import { CliError } from '../errors.ts';
 
 /** Events per store read. */
@@ -11,17 +11,14 @@ export interface ExportProgress {
 
 const envelopeOf = ({ position: _position, ...event }: PositionedEvent): EventEnvelope => event;
 
-/** One stream from its first event, in sequence order. */
+/** One stream from its first event, in sequence order; a stream without events is an error here. */
 async function* streamEvents(store: EventStore, stream: StreamRef): AsyncGenerator<EventEnvelope> {
-  let from = 1;
-  for (;;) {
-    const slice = await store.readStream(stream, { fromVersion: from, limit: PAGE });
-    if (slice === undefined) throw new CliError(`stream ${streamIdOf(stream)} has no events`);
-    yield* slice.events;
-    const last = slice.events[slice.events.length - 1];
-    if (last === undefined || last.sequence >= slice.version) return;
-    from = last.sequence + 1;
+  let found = false;
+  for await (const event of readStreamEvents(store, stream, 1, PAGE)) {
+    found = true;
+    yield event;
   }
+  if (!found) throw new CliError(`stream ${streamIdOf(stream)} has no events`);
 }
 
 /**
