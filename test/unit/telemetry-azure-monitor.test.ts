@@ -3,13 +3,13 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvents } from '../../src/core/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { telemetryPlan } from '../../src/telemetry/config.ts';
 import { startTelemetry } from '../../src/telemetry/sdk.ts';
+import { recordExports, type Received } from '../support/telemetryCollector.ts';
 import { tempDir } from '../support/http.ts';
 
 // The SDK as the hosts start it, exporting to an ingestion endpoint on loopback: what leaves the
@@ -19,11 +19,6 @@ import { tempDir } from '../support/http.ts';
 const OPENSSL = '/usr/bin/openssl';
 const available = existsSync(OPENSSL);
 if (!available) console.warn(`Azure Monitor export test skipped: ${OPENSSL} is not installed to make a test certificate`);
-
-interface Received {
-  path: string;
-  body: string;
-}
 
 let collector: Server;
 let url: string;
@@ -37,17 +32,7 @@ beforeAll(async () => {
   execFileSync(OPENSSL, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
   // Only this test process trusts the throwaway certificate.
   process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-  collector = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body = request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-      received.push({ path: request.url ?? '', body: body.toString('latin1') });
-      response.writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/json' });
-      response.end(request.url?.includes('/v2') ? JSON.stringify({ itemsReceived: 1, itemsAccepted: 1, errors: [] }) : '');
-    });
-  });
+  collector = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, recordExports(received));
   await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
   url = `https://127.0.0.1:${(collector.address() as AddressInfo).port}`;
 });

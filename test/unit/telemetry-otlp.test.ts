@@ -1,37 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvents } from '../../src/core/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { telemetryPlan } from '../../src/telemetry/config.ts';
 import { startTelemetry } from '../../src/telemetry/sdk.ts';
+import { recordExports, type Received } from '../support/telemetryCollector.ts';
 
 // The SDK as the hosts start it, exporting to a collector on loopback: what leaves the process.
 // One start per file (the SDK registers itself globally): Azure Monitor has its own file.
-
-interface Received {
-  path: string;
-  body: string;
-}
 
 let collector: Server;
 let url: string;
 const received: Received[] = [];
 
 beforeAll(async () => {
-  collector = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body = request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-      received.push({ path: request.url ?? '', body: body.toString('latin1') });
-      response.writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/json' });
-      response.end(request.url?.includes('/v2') ? JSON.stringify({ itemsReceived: 1, itemsAccepted: 1, errors: [] }) : '');
-    });
-  });
+  collector = createServer(recordExports(received));
   await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
 });
