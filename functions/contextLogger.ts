@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import type { Logger } from '../src/api/dispatch.ts';
+import type { Logger } from '../src/core/index.ts';
 
 /** The product's Logger over an invocation's context, so logs land in Application Insights with the invocation. */
 export const contextLogger = (context: InvocationContext): Logger => ({

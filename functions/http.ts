@@ -1,8 +1,6 @@
-import { app, type HttpHandler, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { dispatch } from '../src/api/dispatch.ts';
-import { routes } from '../src/api/routes.ts';
 import type { ApiRequest, ApiResponse, Route } from '../src/api/types.ts';
-import { getApp } from './appContext.ts';
 import { contextLogger } from './contextLogger.ts';
 
 export const toApiRequest = async (request: HttpRequest, method: string): Promise<ApiRequest> => {
@@ -19,17 +17,8 @@ export const toHttpResponse = (response: ApiResponse): HttpResponseInit =>
     ? { status: response.status, headers: response.headers, body: response.rawBody }
     : { status: response.status, headers: response.headers, jsonBody: response.body };
 
-/** Binds one route of the shared table; the handler itself lives in src/api. */
+/** Binds one route of the shared table; the handler itself lives in src/api or in a module. */
 export const httpHandlerFor =
   <S>(route: Route<S>, services: () => Promise<S>): HttpHandler =>
   async (request, context) =>
     toHttpResponse(await dispatch(route, await toApiRequest(request, route.method), await services(), contextLogger(context)));
-
-for (const route of routes) {
-  app.http(route.name, {
-    methods: [route.method],
-    route: route.route,
-    authLevel: route.authLevel,
-    handler: httpHandlerFor(route, async () => (await getApp()).services),
-  });
-}

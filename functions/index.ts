@@ -1,6 +1,5 @@
-// Entry point the Functions host loads (package.json "main"): one import per kind of trigger.
-import './http.ts';
-import './changeFeed.ts';
-import './reactors.ts';
-import './timers.ts';
-import './reconciler.ts';
+// Entry point the Functions host loads (package.json "main"): the product's app, registered in one call.
+import { config, definition, getApp } from './appContext.ts';
+import { registerFunctions } from './register.ts';
+
+registerFunctions({ definition, config, getApp });

@@ -1,10 +1,11 @@
-import { routes } from '../../src/api/routes.ts';
-import { openApp, type EventLogApp } from '../../src/app.ts';
+import { routeTable } from '../../src/api/routes.ts';
+import { createApp } from '../../src/app/createApp.ts';
+import type { AppModule } from '../../src/app/module.ts';
+import { openApp, type EventLogApp } from '../../src/app/openApp.ts';
 import { loadConfig } from '../../src/config.ts';
+import { silentLogger, type Logger } from '../../src/core/index.ts';
 import { startLocalHost, type LocalHost } from '../../src/local/server.ts';
-import type { Logger } from '../../src/api/dispatch.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { projectionCatalog } from '../../src/projections/catalog.ts';
+import { productModules } from '../../src/product.ts';
 import { shoppingCartRoutes } from './routes.ts';
 import { shoppingCartSummaryProjection } from './summaryProjection.ts';
 
@@ -15,13 +16,20 @@ export interface ShoppingCartHost {
   close(): Promise<void>;
 }
 
-/** The product's local host with the cart's route and projection added: same config, same machinery. */
+/** The cart as a module of the app: its command route and its summary view. */
+export const shoppingCartModule: AppModule = {
+  name: 'shopping-cart',
+  routes: shoppingCartRoutes,
+  projections: [shoppingCartSummaryProjection],
+};
+
+/** The product's local host with the cart module added: same config, same machinery. */
 export const startShoppingCartHost = async (env: Record<string, string | undefined>, logger: Logger = silentLogger): Promise<ShoppingCartHost> => {
   const config = loadConfig(env);
-  const app = await openApp(config, { projections: [...projectionCatalog, shoppingCartSummaryProjection], logger });
-  app.startProjections();
+  const app = await openApp(config, createApp([...productModules(config), shoppingCartModule]), { logger });
+  app.start();
   const host = await startLocalHost({
-    routes: [...routes, ...shoppingCartRoutes],
+    routes: routeTable(app.definition.routes),
     services: app.services,
     keys: { apiKey: config.API_KEY, adminKey: config.ADMIN_KEY },
     port: config.PORT,

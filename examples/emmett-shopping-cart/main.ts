@@ -1,5 +1,5 @@
 import { ConfigError } from '../../src/config.ts';
-import { jsonLogger } from '../../src/logger.ts';
+import { jsonLogger } from '../../src/telemetry/logger.ts';
 import { startShoppingCartHost } from './host.ts';
 
 // `node examples/emmett-shopping-cart/main.ts`: the product's configuration variables apply (PORT, DATA_DIR, API_KEY...).

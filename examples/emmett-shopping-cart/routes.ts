@@ -2,6 +2,7 @@ import { DeciderCommandHandler, EmmettError, isExpectedVersionConflictError } fr
 import { z } from 'zod';
 import { problem } from '../../src/api/problem.ts';
 import type { ApiServices } from '../../src/api/services.ts';
+import { badRequest, json, jsonBody, problemResponse, unavailable } from '../../src/api/openapi.ts';
 import type { ApiRequest, ApiResponse, Route } from '../../src/api/types.ts';
 import { parseJsonBody, validate } from '../../src/api/validation.ts';
 import { AggregateId } from '../../src/core/index.ts';
@@ -68,5 +69,16 @@ export const shoppingCartRoutes: Route<ApiServices>[] = [
     route: 'shopping-carts/{cartId}/commands',
     authLevel: 'function',
     handle: handleShoppingCartCommand,
+    doc: {
+      summary: 'Run a shopping cart command (Emmett example)',
+      tags: ['shopping-carts'],
+      request: { params: z.object({ cartId: AggregateId }), body: jsonBody(CommandBody) },
+      responses: {
+        200: json('The cart after the command.', z.looseObject({})),
+        400: badRequest,
+        409: problemResponse('The command does not apply to the cart as it is.'),
+        503: unavailable,
+      },
+    },
   },
 ];

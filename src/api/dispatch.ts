@@ -1,11 +1,6 @@
+import type { Logger } from '../core/index.ts';
 import { problemFromError } from './problem.ts';
 import type { ApiRequest, ApiResponse, Route } from './types.ts';
-
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
 
 /** Runs a route's handler; every thrown error becomes a problem response, and unexpected ones are logged. */
 export const dispatch = async <S>(route: Route<S>, request: ApiRequest, services: S, logger: Logger): Promise<ApiResponse> => {

@@ -1,15 +1,5 @@
-import {
-  ConcurrencyError,
-  DuplicateEventIdError,
-  EventLogError,
-  IdempotencyKeyReusedError,
-  NotFoundError,
-  StoreUnavailableError,
-  ValidationError,
-  type FieldError,
-} from '../core/index.ts';
+import { EventLogError, ValidationError, type FieldError } from '../core/index.ts';
 import type { ApiResponse } from './types.ts';
-import { PayloadTooLargeError } from './validation.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -35,47 +25,18 @@ export const problem = (
 });
 
 export const validationProblem = (errors: FieldError[], detail = 'The request is not valid.'): ApiResponse =>
-  problem(400, 'validation-error', 'Invalid request', detail, { errors });
+  problemFromError(new ValidationError(errors, detail));
 
 export const notFoundProblem = (detail: string): ApiResponse => problem(404, 'not-found', 'Not found', detail);
 
-/** Domain errors a module adds map themselves through this hook, so the API knows no domain. */
-export interface ProblemMapper {
-  (error: EventLogError): ApiResponse | undefined;
-}
-
-const problemMappers: ProblemMapper[] = [];
-export const registerProblemMapper = (mapper: ProblemMapper): void => {
-  problemMappers.push(mapper);
-};
-
-/** The one mapping of product errors to HTTP; anything unknown is a 500 without internals. */
+/**
+ * The one mapping of errors to HTTP: a product error is the problem it describes (its code is the
+ * problem type); anything else, and any error of the server's own (500), is a 500 without internals.
+ */
 export const problemFromError = (error: unknown): ApiResponse => {
-  if (error instanceof ValidationError) return validationProblem(error.errors, error.message);
-  if (error instanceof ConcurrencyError)
-    return problem(409, 'concurrency-conflict', 'Expected version does not hold', error.message, {
-      streamId: error.streamId,
-      expectedVersion: error.expectedVersion,
-      currentVersion: error.currentVersion,
-    });
-  if (error instanceof DuplicateEventIdError)
-    return problem(409, 'duplicate-event-id', 'Event id already in the stream', error.message, {
-      streamId: error.streamId,
-      eventIds: error.eventIds,
-    });
-  if (error instanceof IdempotencyKeyReusedError)
-    return problem(422, 'idempotency-key-reused', 'Idempotency-Key reused with a different request', error.message);
-  if (error instanceof PayloadTooLargeError) return problem(413, 'payload-too-large', 'Request body too large', error.message);
-  if (error instanceof NotFoundError) return notFoundProblem(error.message);
-  if (error instanceof StoreUnavailableError)
-    return problem(503, 'store-unavailable', 'Event store unavailable', error.message, {}, {
-      'retry-after': String(error.retryAfterSeconds),
-    });
-  if (error instanceof EventLogError) {
-    for (const mapper of problemMappers) {
-      const response = mapper(error);
-      if (response) return response;
-    }
-  }
-  return problem(500, 'internal-error', 'Internal error', 'The server failed to handle the request.');
+  if (!(error instanceof EventLogError) || error.status === 500)
+    return problem(500, 'internal-error', 'Internal error', 'The server failed to handle the request.');
+  const retryAfter: Record<string, string> =
+    error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
+  return problem(error.status, error.code, error.title, error.message, error.problemDetails(), retryAfter);
 };

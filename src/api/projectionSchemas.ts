@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HaltRecord, ProjectionName, SkipRecord, ViewKey, ViewName } from '../core/index.ts';
+import { ConsumerEntry, ProjectionName, ViewKey, ViewName } from '../core/index.ts';
 
 // Request and response shapes of the views and projections routes.
 
@@ -32,27 +32,7 @@ export const ResumeQuery = z.object({
   skip: z.enum(['true', 'false'], { error: 'skip must be true or false' }).optional(),
 });
 
-export const ProjectionEntry = z.object({
-  name: ProjectionName,
-  status: z.enum(['running', 'halted', 'rebuilding']),
-  position: z.number().int(),
-  lag: z.number().int().nullable(),
-  lastError: z.string().optional(),
-  version: z.number().int(),
-  generation: z.number().int(),
-  eventsApplied: z.number().int(),
-  halt: HaltRecord.optional(),
-  skipped: z.array(SkipRecord),
-  rebuild: z
-    .object({
-      generation: z.number().int(),
-      position: z.number().int(),
-      lag: z.number().int().nullable(),
-      eventsApplied: z.number().int(),
-      startedAt: z.iso.datetime(),
-      switching: z.boolean(),
-    })
-    .optional(),
-});
+/** A projection or reactor as `GET /api/projections` lists it: the runtime's own entry shape. */
+export const ProjectionEntry = ConsumerEntry;
 
 export const ProjectionsResponse = z.object({ projections: z.array(ProjectionEntry) });

@@ -1,23 +1,22 @@
 import { health } from './handlers/health.ts';
-import { listProjections, rebuildProjection, resumeProjection } from './handlers/projections.ts';
+import { listProjections, pauseConsumer, rebuildProjection, resumeProjection } from './handlers/projections.ts';
 import { appendToStream, getStream, readStream } from './handlers/streams.ts';
 import { getView } from './handlers/views.ts';
 import { openApiResponse } from './openapi.ts';
+import { apiOperations } from './operations.ts';
 import type { ApiServices } from './services.ts';
 import type { Route } from './types.ts';
-import { domainRoutes } from '../domain/routes.ts';
-import { reactorRoutes } from '../reactors/routes.ts';
 
-/** Every HTTP route of the product, declared once; both hosts register exactly this list. */
-export const routes: Route<ApiServices>[] = [
-  { name: 'health', method: 'GET', route: 'health', authLevel: 'anonymous', handle: health },
-  { name: 'openApi', method: 'GET', route: 'openapi.json', authLevel: 'anonymous', handle: async () => openApiResponse(routes) },
+/** The product's generic routes: streams, views, consumers, health. Modules add their own beside them. */
+export const apiRoutes: readonly Route<ApiServices>[] = [
+  { name: 'health', method: 'GET', route: 'health', authLevel: 'anonymous', handle: health, doc: apiOperations.health },
   {
     name: 'appendToStream',
     method: 'POST',
     route: 'streams/{aggregateType}/{aggregateId}/events',
     authLevel: 'function',
     handle: appendToStream,
+    doc: apiOperations.appendToStream,
   },
   {
     name: 'readStream',
@@ -25,12 +24,41 @@ export const routes: Route<ApiServices>[] = [
     route: 'streams/{aggregateType}/{aggregateId}/events',
     authLevel: 'function',
     handle: readStream,
+    doc: apiOperations.readStream,
   },
-  { name: 'getStream', method: 'GET', route: 'streams/{aggregateType}/{aggregateId}', authLevel: 'function', handle: getStream },
-  { name: 'getView', method: 'GET', route: 'views/{view}/{key}', authLevel: 'function', handle: getView },
-  { name: 'listProjections', method: 'GET', route: 'projections', authLevel: 'function', handle: listProjections },
-  { name: 'rebuildProjection', method: 'POST', route: 'projections/{name}/rebuild', authLevel: 'admin', handle: rebuildProjection },
-  { name: 'resumeProjection', method: 'POST', route: 'projections/{name}/resume', authLevel: 'admin', handle: resumeProjection },
-  ...reactorRoutes,
-  ...domainRoutes,
+  { name: 'getStream', method: 'GET', route: 'streams/{aggregateType}/{aggregateId}', authLevel: 'function', handle: getStream, doc: apiOperations.getStream },
+  { name: 'getView', method: 'GET', route: 'views/{view}/{key}', authLevel: 'function', handle: getView, doc: apiOperations.getView },
+  { name: 'listProjections', method: 'GET', route: 'projections', authLevel: 'function', handle: listProjections, doc: apiOperations.listProjections },
+  { name: 'rebuildProjection', method: 'POST', route: 'projections/{name}/rebuild', authLevel: 'admin', handle: rebuildProjection, doc: apiOperations.rebuildProjection },
+  { name: 'resumeProjection', method: 'POST', route: 'projections/{name}/resume', authLevel: 'admin', handle: resumeProjection, doc: apiOperations.resumeProjection },
+  { name: 'pauseProjection', method: 'POST', route: 'projections/{name}/pause', authLevel: 'admin', handle: pauseConsumer, doc: apiOperations.pauseProjection },
 ];
+
+/** Refuses two routes with one name (a function name in Azure) or one method and template. */
+export const checkRoutes = (routes: readonly Pick<Route<never>, 'name' | 'method' | 'route'>[]): void => {
+  const names = new Set<string>();
+  const paths = new Set<string>();
+  for (const route of routes) {
+    const path = `${route.method} ${route.route}`;
+    if (names.has(route.name)) throw new Error(`two routes are named ${route.name}`);
+    if (paths.has(path)) throw new Error(`two routes answer ${path}`);
+    names.add(route.name);
+    paths.add(path);
+  }
+};
+
+/** One host's route table: the given routes plus `GET /api/openapi.json` documenting exactly them. */
+export const routeTable = <S>(routes: readonly Route<S>[]): Route<S>[] => {
+  checkRoutes([...routes, { name: 'openApi', method: 'GET', route: 'openapi.json' }]);
+  const table: Route<S>[] = [];
+  const openApi: Route<S> = {
+    name: 'openApi',
+    method: 'GET',
+    route: 'openapi.json',
+    authLevel: 'anonymous',
+    handle: async () => openApiResponse(table),
+    doc: apiOperations.openApi,
+  };
+  table.push(routes[0]!, openApi, ...routes.slice(1));
+  return table;
+};

@@ -39,17 +39,7 @@ export const ReadQuery = z.object({
     .optional(),
 });
 
-export const AppendResponse = z.object({
-  streamId: z.string(),
-  aggregateType: AggregateType,
-  aggregateId: AggregateId,
-  firstSequence: z.number().int(),
-  lastSequence: z.number().int(),
-  version: z.number().int(),
-  eventIds: z.array(z.string()),
-  recordedAt: z.iso.datetime(),
-  consistencyToken: z.string(),
-});
+export { AppendResponse } from '../core/index.ts';
 
 export const ReadResponse = z.object({
   streamId: z.string(),
@@ -58,14 +48,7 @@ export const ReadResponse = z.object({
   continuationToken: z.string().optional(),
 });
 
-export const StreamInfoResponse = z.object({
-  streamId: z.string(),
-  aggregateType: AggregateType,
-  aggregateId: AggregateId,
-  version: z.number().int(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-});
+export { StreamInfo as StreamInfoResponse } from '../core/index.ts';
 
 export const HealthResponse = z.object({
   status: z.literal('ok'),

@@ -1,3 +1,5 @@
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+
 /** A request as every host hands it to the handlers: already routed, nothing framework-specific. */
 export interface ApiRequest {
   method: string;
@@ -24,12 +26,17 @@ export type AuthLevel = 'anonymous' | 'function' | 'admin';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** What a route adds to the OpenAPI document beyond its method, path and auth level. */
+export type OperationDoc = Omit<RouteConfig, 'method' | 'path' | 'security'>;
+
 export interface Route<Services> {
-  /** Unique function name in Azure. */
+  /** Unique function name in Azure, and the OpenAPI operationId. */
   name: string;
   method: HttpMethod;
   /** Route template below `/api`, in the Functions syntax: `streams/{aggregateType}/{aggregateId}/events`. */
   route: string;
   authLevel: AuthLevel;
   handle: (request: ApiRequest, services: Services) => Promise<ApiResponse>;
+  /** The route's entry in the OpenAPI document, declared with the route so the two cannot drift apart. */
+  doc: OperationDoc;
 }

@@ -33,6 +33,8 @@ export const queryObject = (query: URLSearchParams): Record<string, string> => {
 
 export class PayloadTooLargeError extends EventLogError {
   readonly code = 'payload-too-large';
+  readonly status = 413;
+  readonly title = 'Request body too large';
 }
 
 /**

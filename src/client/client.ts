@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { ExpectedVersion, NewEvent, RetryPolicy, StreamRef } from '../core/index.ts';
 import { ViewResponse } from '../api/projectionSchemas.ts';
-import { AppendResponse, HealthResponse, ReadResponse, StreamInfoResponse } from '../api/schemas.ts';
+import { AppendResponse as AppendResponseSchema, HealthResponse, ReadResponse, StreamInfoResponse } from '../api/schemas.ts';
 import { EventLogUnexpectedResponseError } from './errors.ts';
 import { DEFAULT_CLIENT_RETRY } from './retry.ts';
 import { createTransport, problemErrorOf, type HttpAnswer, type Transport } from './transport.ts';
 
-export type AppendResponse = z.infer<typeof AppendResponse>;
+export type AppendResponse = z.infer<typeof AppendResponseSchema>;
 export type StreamPage = z.infer<typeof ReadResponse>;
 export type StreamInfo = z.infer<typeof StreamInfoResponse>;
 export type Health = z.infer<typeof HealthResponse>;
@@ -127,7 +127,7 @@ export const createEventLogClient = (options: EventLogClientOptions): EventLogCl
         idempotent: idempotencyKey !== false,
         signal: appendOptions.signal,
       });
-      const body = parseAnswer(answer, 201, AppendResponse);
+      const body = parseAnswer(answer, 201, AppendResponseSchema);
       return { ...body, replayed: answer.headers.get('idempotent-replayed') === 'true' };
     },
 

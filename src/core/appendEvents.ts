@@ -1,10 +1,11 @@
+import { z } from 'zod';
 import { canonicalJson } from './canonicalJson.ts';
 import { encodeConsistencyToken } from './consistencyToken.ts';
 import { streamIdOf, type EventEnvelope, type ExpectedVersion, type NewEvent, type StreamRef } from './envelope.ts';
 import { ConcurrencyError, DuplicateEventIdError, IdempotencyKeyReusedError } from './errors.ts';
 import { idempotentEventId, newEventId } from './eventIds.ts';
-import type { AppendResult, EventStore, PreparedEvent } from './ports.ts';
-import { backoffDelayMs, sleep, type RetryPolicy } from './retry.ts';
+import { AppendResult, type EventStore, type PreparedEvent } from './ports.ts';
+import { retry, type RetryPolicy } from './retry.ts';
 
 export interface AppendCommand {
   stream: StreamRef;
@@ -14,8 +15,11 @@ export interface AppendCommand {
   region: string;
 }
 
-export interface AppendOutcome extends AppendResult {
-  consistencyToken: string;
+/** The answer to an append: what the store wrote, and the token to read it back from views in any region. */
+export const AppendResponse = AppendResult.extend({ consistencyToken: z.string() });
+export type AppendResponse = z.infer<typeof AppendResponse>;
+
+export interface AppendOutcome extends AppendResponse {
   /** True when an earlier request with the same Idempotency-Key already wrote these events. */
   replayed: boolean;
 }
@@ -78,27 +82,22 @@ const replayOf = (command: AppendCommand, events: PreparedEvent[], stored: Event
 export const appendEvents = async (
   store: EventStore,
   command: AppendCommand,
-  retry: RetryPolicy = ANY_VERSION_RETRY,
+  retryPolicy: RetryPolicy = ANY_VERSION_RETRY,
 ): Promise<AppendOutcome> => {
   const events = prepareEvents(streamIdOf(command.stream), command.events, command.idempotencyKey);
-  for (let attempt = 0; ; attempt++) {
+  const attempt = async (): Promise<AppendOutcome> => {
     try {
-      const result = await store.append({
-        stream: command.stream,
-        expectedVersion: command.expectedVersion,
-        events,
-        region: command.region,
-      });
-      return withToken(result, false);
+      return withToken(await store.append({ stream: command.stream, expectedVersion: command.expectedVersion, events, region: command.region }), false);
     } catch (error) {
-      if (!(error instanceof ConcurrencyError || error instanceof DuplicateEventIdError)) throw error;
-      if (command.idempotencyKey !== undefined) {
-        const stored = await store.readEventsById(command.stream, events.map((e) => e.id));
-        if (stored.length > 0) return replayOf(command, events, stored);
-      }
-      if (error instanceof DuplicateEventIdError) throw error;
-      if (command.expectedVersion !== 'any' || attempt + 1 >= retry.maxAttempts) throw error;
-      await sleep(backoffDelayMs(attempt, retry));
+      if (!(error instanceof ConcurrencyError || error instanceof DuplicateEventIdError) || command.idempotencyKey === undefined) throw error;
+      // The ids are already there: an earlier request with this key wrote them (or the key was reused).
+      const stored = await store.readEventsById(command.stream, events.map((e) => e.id));
+      if (stored.length > 0) return replayOf(command, events, stored);
+      throw error;
     }
-  }
+  };
+  return retry(attempt, {
+    policy: retryPolicy,
+    retryOn: (error) => error instanceof ConcurrencyError && command.expectedVersion === 'any',
+  });
 };

@@ -3,7 +3,7 @@ import type { Decider, DomainEvent } from './decider.ts';
 import { streamIdOf, type EventMetadata, type StreamRef } from './envelope.ts';
 import { ConcurrencyError } from './errors.ts';
 import type { EventStore } from './ports.ts';
-import { backoffDelayMs, sleep, type RetryPolicy } from './retry.ts';
+import { retry, type RetryPolicy } from './retry.ts';
 import type { Snapshots } from './snapshots.ts';
 
 export const COMMAND_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 5, maxDelayMs: 200 };
@@ -80,8 +80,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
   command: Command,
   options: HandleCommandOptions,
 ): Promise<CommandResult<State>> => {
-  const retry = options.retry ?? COMMAND_RETRY;
-  for (let attempt = 0; ; attempt++) {
+  const decideAndAppend = async (): Promise<CommandResult<State>> => {
     const loaded = await loadAggregate(store, decider, stream, options);
     const events = decider.decide(command, loaded.state);
     const snapshotIfDue = (state: State, version: number): void => {
@@ -92,24 +91,21 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
       snapshotIfDue(loaded.state, loaded.version);
       return { state: loaded.state, version: loaded.version };
     }
-    try {
-      const appended = await appendEvents(store, {
-        stream,
-        expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
-        events: events.map((e) => ({
-          type: e.type,
-          data: e.data,
-          metadata: { ...options.metadata, ...e.metadata },
-          schemaVersion: decider.upcasters?.currentVersion(e.type),
-        })),
-        region: options.region,
-      });
-      const state = events.reduce(decider.evolve, loaded.state);
-      snapshotIfDue(state, appended.version);
-      return { state, version: appended.version, appended };
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt + 1 >= retry.maxAttempts) throw error;
-      await sleep(backoffDelayMs(attempt, retry));
-    }
-  }
+    const appended = await appendEvents(store, {
+      stream,
+      expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
+      events: events.map((e) => ({
+        type: e.type,
+        data: e.data,
+        metadata: { ...options.metadata, ...e.metadata },
+        schemaVersion: decider.upcasters?.currentVersion(e.type),
+      })),
+      region: options.region,
+    });
+    const state = events.reduce(decider.evolve, loaded.state);
+    snapshotIfDue(state, appended.version);
+    return { state, version: appended.version, appended };
+  };
+  // A concurrent write took the version we decided on: reload and decide again.
+  return retry(decideAndAppend, { policy: options.retry ?? COMMAND_RETRY, retryOn: (error) => error instanceof ConcurrencyError });
 };

@@ -5,22 +5,42 @@ export interface FieldError {
   message: string;
 }
 
-/** Base of every error the product raises on purpose; anything else is a bug. */
+/**
+ * Base of every error the product raises on purpose; anything else is a bug. Each error describes
+ * the problem it is (RFC 9457): `code` is the problem `type`, with its HTTP status and title, so any
+ * module can add refusals without registering them anywhere.
+ */
 export abstract class EventLogError extends Error {
+  /** The problem type: a short slug, e.g. `concurrency-conflict`. */
   abstract readonly code: string;
+  abstract readonly status: number;
+  abstract readonly title: string;
+  /** Seconds a client should wait before retrying; sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
+  /** Extension members of the problem document (RFC 9457 section 3.2). */
+  problemDetails(): Record<string, unknown> {
+    return {};
+  }
 }
 
 export class ValidationError extends EventLogError {
-  readonly code = 'validation';
+  readonly code = 'validation-error';
+  readonly status = 400;
+  readonly title = 'Invalid request';
   readonly errors: FieldError[];
-  constructor(errors: FieldError[]) {
-    super(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '));
+  constructor(errors: FieldError[], detail?: string) {
+    super(detail ?? errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '));
     this.errors = errors;
+  }
+  override problemDetails(): Record<string, unknown> {
+    return { errors: this.errors };
   }
 }
 
 export class ConcurrencyError extends EventLogError {
-  readonly code = 'concurrency';
+  readonly code = 'concurrency-conflict';
+  readonly status = 409;
+  readonly title = 'Expected version does not hold';
   readonly streamId: string;
   readonly expectedVersion: ExpectedVersion;
   readonly currentVersion: number;
@@ -30,11 +50,16 @@ export class ConcurrencyError extends EventLogError {
     this.expectedVersion = expectedVersion;
     this.currentVersion = currentVersion;
   }
+  override problemDetails(): Record<string, unknown> {
+    return { streamId: this.streamId, expectedVersion: this.expectedVersion, currentVersion: this.currentVersion };
+  }
 }
 
 /** An event id the client chose is already used in the stream (and no Idempotency-Key makes it a replay). */
 export class DuplicateEventIdError extends EventLogError {
   readonly code = 'duplicate-event-id';
+  readonly status = 409;
+  readonly title = 'Event id already in the stream';
   readonly streamId: string;
   readonly eventIds: string[];
   constructor(streamId: string, eventIds: string[]) {
@@ -42,10 +67,15 @@ export class DuplicateEventIdError extends EventLogError {
     this.streamId = streamId;
     this.eventIds = eventIds;
   }
+  override problemDetails(): Record<string, unknown> {
+    return { streamId: this.streamId, eventIds: this.eventIds };
+  }
 }
 
 export class IdempotencyKeyReusedError extends EventLogError {
   readonly code = 'idempotency-key-reused';
+  readonly status = 422;
+  readonly title = 'Idempotency-Key reused with a different request';
   readonly streamId: string;
   readonly idempotencyKey: string;
   constructor(streamId: string, idempotencyKey: string) {
@@ -56,12 +86,28 @@ export class IdempotencyKeyReusedError extends EventLogError {
 }
 
 export class NotFoundError extends EventLogError {
-  readonly code = 'not-found';
+  readonly code: string = 'not-found';
+  readonly status: number = 404;
+  readonly title: string = 'Not found';
+}
+
+/** A request the current state does not allow (the resource exists, the operation does not apply to it). */
+export class ConflictError extends EventLogError {
+  readonly code: string;
+  readonly status = 409;
+  readonly title: string;
+  constructor(code: string, title: string, detail: string) {
+    super(detail);
+    this.code = code;
+    this.title = title;
+  }
 }
 
 export class StoreUnavailableError extends EventLogError {
-  readonly code = 'store-unavailable';
-  readonly retryAfterSeconds: number;
+  readonly code: string = 'store-unavailable';
+  readonly status: number = 503;
+  readonly title: string = 'Event store unavailable';
+  override readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds = 1, options?: { cause?: unknown }) {
     super(message, options);
     this.retryAfterSeconds = retryAfterSeconds;

@@ -1,4 +1,5 @@
-import type { EventEnvelope, EventMetadata, ExpectedVersion, JsonObject, StreamRef } from './envelope.ts';
+import { z } from 'zod';
+import { AggregateId, AggregateType, type EventEnvelope, type EventMetadata, type ExpectedVersion, type JsonObject, type StreamRef } from './envelope.ts';
 
 /** An event ready to store: id and metadata settled, sequence still to be assigned by the store. */
 export interface PreparedEvent {
@@ -17,16 +18,18 @@ export interface AppendRequest {
   region: string;
 }
 
-export interface AppendResult {
-  streamId: string;
-  aggregateType: string;
-  aggregateId: string;
-  firstSequence: number;
-  lastSequence: number;
-  version: number;
-  eventIds: string[];
-  recordedAt: string;
-}
+/** What a store answers for an append; the HTTP answer adds the consistency token (core/appendEvents.ts). */
+export const AppendResult = z.object({
+  streamId: z.string(),
+  aggregateType: AggregateType,
+  aggregateId: AggregateId,
+  firstSequence: z.number().int(),
+  lastSequence: z.number().int(),
+  version: z.number().int(),
+  eventIds: z.array(z.string()),
+  recordedAt: z.iso.datetime(),
+});
+export type AppendResult = z.infer<typeof AppendResult>;
 
 export interface ReadStreamOptions {
   fromVersion: number;
@@ -43,14 +46,15 @@ export interface StreamSlice {
   events: EventEnvelope[];
 }
 
-export interface StreamInfo {
-  streamId: string;
-  aggregateType: string;
-  aggregateId: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export const StreamInfo = z.object({
+  streamId: z.string(),
+  aggregateType: AggregateType,
+  aggregateId: AggregateId,
+  version: z.number().int(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type StreamInfo = z.infer<typeof StreamInfo>;
 
 /**
  * The log. Adapters guarantee: an append is atomic; sequences are 1-based and contiguous

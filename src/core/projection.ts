@@ -75,24 +75,42 @@ export const defineProjection = (projection: ProjectionDefinition): ProjectionDe
 };
 
 /**
- * Checks a set of projections that run together: view names must be unique (the API addresses views
- * without their projection) and no projection name may start another one, since Cosmos DB lease
- * prefixes `{region}-{name}` are matched by prefix.
+ * Checks the names of the consumers (projections and reactors) that run together: each is a valid
+ * name, used once, and none starts another, since Cosmos DB lease prefixes `{region}-{name}` are
+ * matched by prefix.
+ */
+export const checkConsumerNames = (names: readonly string[]): void => {
+  for (const name of names) {
+    const valid = ProjectionName.safeParse(name);
+    if (!valid.success) throw new Error(`consumer name "${name}" ${valid.error.issues[0]!.message}`);
+    for (const other of names) {
+      if (other === name) continue;
+      if (other.startsWith(name)) throw new Error(`consumer names ${name} and ${other} clash: one starts the other`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new Error(`two consumers are named ${name}`);
+    seen.add(name);
+  }
+};
+
+/**
+ * Checks a set of projections that run together: each is well defined, view names are unique (the
+ * API addresses views without their projection), and their names pass `checkConsumerNames`.
  */
 export const checkProjectionCatalog = (projections: readonly ProjectionDefinition[]): void => {
   const views = new Map<string, string>();
   for (const projection of projections) {
     const problems = problemsOf(projection);
     if (problems.length > 0) throw new Error(`projection ${projection.name}: ${problems.join('; ')}`);
-    for (const other of projections)
-      if (other !== projection && other.name.startsWith(projection.name))
-        throw new Error(`projection names ${projection.name} and ${other.name} clash: one starts the other`);
     for (const view of projection.views) {
       const owner = views.get(view.name);
       if (owner !== undefined) throw new Error(`view ${view.name} is declared by both ${owner} and ${projection.name}`);
       views.set(view.name, projection.name);
     }
   }
+  checkConsumerNames(projections.map((p) => p.name));
 };
 
 export const handlesEvent = (projection: ProjectionDefinition, event: EventEnvelope): boolean =>

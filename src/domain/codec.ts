@@ -12,6 +12,8 @@ export type EventOf<S extends EventSchemas> = {
 /** A stored event of a known type whose data does not match its schema: the stream needs an operator. */
 export class CorruptEventError extends EventLogError {
   readonly code = 'corrupt-event';
+  readonly status = 500;
+  readonly title = 'Stored event does not match its schema';
 }
 
 /**

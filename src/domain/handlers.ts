@@ -6,7 +6,7 @@ import { parseJsonBody, validate } from '../api/validation.ts';
 import { hashActivationToken } from './activationToken.ts';
 import { commentDecider } from './comment.ts';
 import { postDecider } from './post.ts';
-import { DEFAULT_RESERVATION_TIMEOUT_MS, registerUser } from './registration.ts';
+import { registerUser } from './registration.ts';
 import { ActivateUserBody, AddCommentBody, CreatePostBody, PostParams, RegisterUserBody, UserParams } from './schemas.ts';
 import { commentStream, postStream, userStream } from './streams.ts';
 import { userDecider } from './user.ts';
@@ -20,21 +20,28 @@ const written = (stream: StreamRef, result: CommandResult<unknown>) => ({
   consistencyToken: result.appended?.consistencyToken ?? encodeConsistencyToken({ streamId: streamIdOf(stream), sequence: result.version }),
 });
 
+/** The host's region, and its snapshots for the aggregates that declare them. */
+const commandOptions = (services: ApiServices) => ({ region: services.region, snapshots: services.snapshots });
+
 const viewLocation = (view: string, key: string): string => `/api/views/${view}/${encodeURIComponent(key)}`;
 
-export const registerUserHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
-  const { body } = validate({ body: [RegisterUserBody, parseJsonBody(request.body)] });
-  const user = await registerUser(
-    {
-      store: services.eventStore,
-      region: services.region,
-      reservationTimeoutMs: services.domain?.reservationTimeoutMs ?? DEFAULT_RESERVATION_TIMEOUT_MS,
-      now: services.domain?.now,
-    },
-    body,
-  );
-  return { status: 201, headers: { location: viewLocation('user', user.userId) }, body: user };
-};
+/** What registration takes from the host's configuration. */
+export interface RegistrationSettings {
+  /** A reservation this old without its user is abandoned (config EMAIL_RESERVATION_TIMEOUT_SECONDS). */
+  reservationTimeoutMs: number;
+  now?: () => Date;
+}
+
+export const registerUserHandler =
+  (settings: RegistrationSettings) =>
+  async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+    const { body } = validate({ body: [RegisterUserBody, parseJsonBody(request.body)] });
+    const user = await registerUser(
+      { store: services.eventStore, region: services.region, reservationTimeoutMs: settings.reservationTimeoutMs, now: settings.now },
+      body,
+    );
+    return { status: 201, headers: { location: viewLocation('user', user.userId) }, body: user };
+  };
 
 export const activateUserHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
   const { path, body } = validate({ path: [UserParams, request.params], body: [ActivateUserBody, parseJsonBody(request.body)] });
@@ -44,7 +51,7 @@ export const activateUserHandler = async (request: ApiRequest, services: ApiServ
     userDecider,
     stream,
     { type: 'Activate', userId: path.userId, tokenHash: hashActivationToken(body.token) },
-    { region: services.region },
+    commandOptions(services),
   );
   return { status: 200, body: { userId: path.userId, status: 'active', ...written(stream, result) } };
 };
@@ -53,14 +60,14 @@ export const createPostHandler = async (request: ApiRequest, services: ApiServic
   const { body } = validate({ body: [CreatePostBody, parseJsonBody(request.body)] });
   const postId = randomUUID();
   const stream = postStream(postId);
-  const result = await handleCommand(services.eventStore, postDecider, stream, { type: 'Create', postId, ...body }, { region: services.region });
+  const result = await handleCommand(services.eventStore, postDecider, stream, { type: 'Create', postId, ...body }, commandOptions(services));
   return { status: 201, headers: { location: viewLocation('post', postId) }, body: { postId, ...written(stream, result) } };
 };
 
 export const addCommentHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
   const { path, body } = validate({ path: [PostParams, request.params], body: [AddCommentBody, parseJsonBody(request.body)] });
   // The post decides (404 unknown, 410 deleted); a delete racing this comment wins in the view.
-  await handleCommand(services.eventStore, postDecider, postStream(path.postId), { type: 'AcceptComment', postId: path.postId }, { region: services.region });
+  await handleCommand(services.eventStore, postDecider, postStream(path.postId), { type: 'AcceptComment', postId: path.postId }, commandOptions(services));
   const commentId = randomUUID();
   const stream = commentStream(commentId);
   const result = await handleCommand(
@@ -68,7 +75,7 @@ export const addCommentHandler = async (request: ApiRequest, services: ApiServic
     commentDecider,
     stream,
     { type: 'Add', commentId, postId: path.postId, ...body },
-    { region: services.region },
+    commandOptions(services),
   );
   return { status: 201, headers: { location: viewLocation('post', path.postId) }, body: { commentId, postId: path.postId, ...written(stream, result) } };
 };
@@ -76,6 +83,6 @@ export const addCommentHandler = async (request: ApiRequest, services: ApiServic
 export const deletePostHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
   const { path } = validate({ path: [PostParams, request.params] });
   const stream = postStream(path.postId);
-  const result = await handleCommand(services.eventStore, postDecider, stream, { type: 'Delete', postId: path.postId }, { region: services.region });
+  const result = await handleCommand(services.eventStore, postDecider, stream, { type: 'Delete', postId: path.postId }, commandOptions(services));
   return { status: 200, body: { postId: path.postId, deleted: true, ...written(stream, result) } };
 };

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { badRequest, notFound, problemResponse, unavailable, type OperationDoc } from '../api/openapi.ts';
+import { badRequest, json, jsonBody as body, notFound, problemResponse, unavailable } from '../api/openapi.ts';
+import type { OperationDoc } from '../api/types.ts';
 import {
   ActivateUserBody,
   ActivateUserResponse,
@@ -14,12 +14,10 @@ import {
   UserParams,
 } from './schemas.ts';
 
-const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
-const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
 const TOKEN_NOTE = 'Read the view with `GET /api/views/{view}/{key}?atLeast={consistencyToken}` to see this write.';
 
 /** OpenAPI documentation of the domain's command endpoints, by route name. */
-export const domainOperations: Record<string, OperationDoc> = {
+export const domainOperations = {
   registerUser: {
     summary: 'Register a user',
     description: `The email address (trimmed, case-insensitive) is unique; an activation mail follows. ${TOKEN_NOTE} (view \`user\`)`,
@@ -69,4 +67,4 @@ export const domainOperations: Record<string, OperationDoc> = {
     request: { params: PostParams },
     responses: { 200: json('Deleted (also when it already was).', DeletePostResponse), 400: badRequest, 404: notFound('No such post.'), 503: unavailable },
   },
-};
+} satisfies Record<string, OperationDoc>;

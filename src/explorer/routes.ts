@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { json, notFound, problemResponse } from '../api/openapi.ts';
 import { problem } from '../api/problem.ts';
 import type { ApiServices } from '../api/services.ts';
 import type { ApiRequest, ApiResponse, Route } from '../api/types.ts';
 import { validate } from '../api/validation.ts';
-import { findAbove } from '../cli/findAbove.ts';
 import { hasGlobalLog } from '../core/index.ts';
+import { findAbove } from '../packageInfo.ts';
 import { catalogOf } from './streamCatalog.ts';
 
 // The stream explorer on the local host: its static files under /api/explorer/, and the stream list
@@ -77,8 +78,29 @@ export const listStreams = async (request: ApiRequest, services: ApiServices): P
   return { status: 200, body: await catalogOf(store).list({ prefix: query.prefix, after: query.after, limit: query.limit ?? 100 }) };
 };
 
-/** Routes the local host adds to the shared table. */
+const StreamList = z.looseObject({ streams: z.array(z.looseObject({ streamId: z.string() })) }).meta({ id: 'StreamList' });
+
+/** Routes the local host adds to the app's table. */
 export const explorerRoutes: Route<ApiServices>[] = [
-  { name: 'explorer', method: 'GET', route: 'explorer/{*path}', authLevel: 'anonymous', handle: serveExplorerFile },
-  { name: 'listStreams', method: 'GET', route: 'streams', authLevel: 'function', handle: listStreams },
+  {
+    name: 'explorer',
+    method: 'GET',
+    route: 'explorer/{*path}',
+    authLevel: 'anonymous',
+    handle: serveExplorerFile,
+    doc: { summary: 'The stream explorer page (local host only)', tags: ['operations'], responses: { 200: { description: 'A file of the page.' }, 404: notFound('No such file.') } },
+  },
+  {
+    name: 'listStreams',
+    method: 'GET',
+    route: 'streams',
+    authLevel: 'function',
+    handle: listStreams,
+    doc: {
+      summary: 'Streams in streamId order (local host only)',
+      tags: ['streams'],
+      request: { query: ListStreamsQuery },
+      responses: { 200: json('A page of streams.', StreamList), 501: problemResponse('The store cannot list its streams.') },
+    },
+  },
 ];

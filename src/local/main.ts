@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { openApp } from '../app.ts';
-import { routes } from '../api/routes.ts';
+import { routeTable } from '../api/routes.ts';
+import { openApp } from '../app/openApp.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { explorerRoutes } from '../explorer/routes.ts';
-import { jsonLogger } from '../logger.ts';
+import { productApp } from '../product.ts';
+import { jsonLogger } from '../telemetry/logger.ts';
 import { telemetryPlan } from '../telemetry/config.ts';
 import { startTelemetry } from '../telemetry/sdk.ts';
 import { startLocalHost } from './server.ts';
@@ -22,9 +23,10 @@ const main = async (): Promise<void> => {
   }
   const logger = jsonLogger({ region: config.REGION });
   const telemetry = await startTelemetry(plan, { region: config.REGION, logger });
-  const app = await openApp(config, { logger, telemetry });
-  app.startProjections();
-  const localRoutes = [...routes, ...explorerRoutes];
+  const app = await openApp(config, productApp(config), { logger, telemetry });
+  app.start();
+  // The stream explorer is a page of the local host only.
+  const localRoutes = routeTable([...app.definition.routes, ...explorerRoutes]);
   const host = await startLocalHost({
     routes: telemetry?.instrumentRoutes(localRoutes) ?? localRoutes,
     services: app.services,

@@ -13,7 +13,7 @@ export type RouteMatch<S> =
   | { kind: 'bad-path' };
 
 /** Matches paths below /api against Functions-style route templates, as the Functions host does. */
-export const compileRoutes = <S>(routes: Route<S>[]) => {
+export const compileRoutes = <S>(routes: readonly Route<S>[]) => {
   const compiled: CompiledRoute<S>[] = routes.map((route) => {
     const names: string[] = [];
     // Each segment brings its own leading slash, so a trailing catch-all can make its slash optional.

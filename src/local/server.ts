@@ -1,14 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authorize, type ApiKeys } from '../api/auth.ts';
-import { dispatch, type Logger } from '../api/dispatch.ts';
+import { dispatch } from '../api/dispatch.ts';
 import { problem, validationProblem } from '../api/problem.ts';
 import type { ApiRequest, ApiResponse, Route } from '../api/types.ts';
+import type { Logger } from '../core/index.ts';
 import { MAX_BODY_BYTES } from '../api/validation.ts';
 import { compileRoutes } from './router.ts';
 
 export interface LocalHostOptions<S> {
-  routes: Route<S>[];
+  routes: readonly Route<S>[];
   services: S;
   keys: ApiKeys;
   port: number;

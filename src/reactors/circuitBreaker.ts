@@ -8,6 +8,8 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export class CircuitOpenError extends EventLogError {
   readonly code = 'circuit-open';
+  readonly status = 503;
+  readonly title = 'Service circuit open';
   readonly retryAfterMs: number;
   constructor(name: string, retryAfterMs: number) {
     super(`circuit ${name} is open: the service failed repeatedly; next probe in ${retryAfterMs} ms`);

@@ -21,6 +21,8 @@ export interface Mailer {
 /** The mail service is down, throttling or unreachable: not this mail's fault, so retry it later. */
 export class MailerUnavailableError extends EventLogError {
   readonly code = 'mailer-unavailable';
+  readonly status = 503;
+  readonly title = 'Mail service unavailable';
   /** The service's own hint, when it gave one. */
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
@@ -32,4 +34,6 @@ export class MailerUnavailableError extends EventLogError {
 /** The service refused this mail (bad recipient, too large): sending it again cannot succeed. */
 export class MailRejectedError extends EventLogError {
   readonly code = 'mail-rejected';
+  readonly status = 422;
+  readonly title = 'Mail rejected by the mail service';
 }

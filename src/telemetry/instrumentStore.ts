@@ -1,5 +1,5 @@
 import { SpanKind, type Attributes, type Tracer } from '@opentelemetry/api';
-import type { Logger } from '../api/dispatch.ts';
+import type { Logger } from '../core/index.ts';
 import { ConcurrencyError, DuplicateEventIdError, EventLogError, StoreUnavailableError, streamIdOf, type EventStore } from '../core/index.ts';
 import { correlationOf, recordFailure } from './correlation.ts';
 import { ATTRIBUTES, type AppendInstruments } from './instruments.ts';

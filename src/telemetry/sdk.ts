@@ -1,7 +1,7 @@
 import { context, metrics, trace } from '@opentelemetry/api';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Logger } from '../api/dispatch.ts';
+import type { Logger } from '../core/index.ts';
 import { packageInfo } from '../packageInfo.ts';
 import { telemetryEnabled, type TelemetryPlan } from './config.ts';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';

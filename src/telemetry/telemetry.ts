@@ -1,5 +1,5 @@
 import type { Meter, Tracer } from '@opentelemetry/api';
-import type { Logger } from '../api/dispatch.ts';
+import type { Logger } from '../core/index.ts';
 import type { Route } from '../api/types.ts';
 import type { EventStore } from '../core/index.ts';
 import { appendInstruments } from './instruments.ts';

@@ -1,14 +1,15 @@
 // The local host without its projection poller: the benchmark's measure of the HTTP append path on
 // its own, beside `src/local/main.ts` as shipped. Same app, routes and server; projections not started.
-import { openApp } from '../../src/app.ts';
-import { routes } from '../../src/api/routes.ts';
+import { routeTable } from '../../src/api/routes.ts';
+import { openApp } from '../../src/app/openApp.ts';
 import { loadConfig } from '../../src/config.ts';
+import { silentLogger } from '../../src/core/index.ts';
 import { startLocalHost } from '../../src/local/server.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { productApp } from '../../src/product.ts';
 
 const config = loadConfig(process.env);
-const app = await openApp(config, { logger: silentLogger });
-const host = await startLocalHost({ routes, services: app.services, keys: {}, port: config.PORT, logger: silentLogger });
+const app = await openApp(config, productApp(config), { logger: silentLogger });
+const host = await startLocalHost({ routes: routeTable(app.definition.routes), services: app.services, keys: {}, port: config.PORT, logger: silentLogger });
 process.stdout.write(`listening on ${host.url}/api\n`);
 process.on('SIGINT', () => {
   void host

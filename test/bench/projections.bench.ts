@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { newEventId, type PreparedEvent } from '../../src/core/index.ts';
-import { ProjectionRuntime } from '../../src/projections/runtime.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
+import { ConsumerRuntime } from '../../src/consumers/runtime.ts';
+import { streamProjection } from '../../src/consumers/streamProjection.ts';
 import { SqliteEventStore } from '../../src/stores/sqlite/sqliteEventStore.ts';
 import { SqliteProjectionStorage } from '../../src/stores/sqlite/sqliteProjectionStorage.ts';
 
@@ -45,7 +45,7 @@ const fillLog = async (store: SqliteEventStore, streams: number, eventsPerStream
 /** The runtime exactly as the local poller drives it: read a page of the global log, apply it, checkpoint. */
 const runRuntime = async (log: SqliteEventStore, dir: string, batchSize: number, round: number): Promise<number> => {
   const storage = new SqliteProjectionStorage({ dataDir: dir, region: `runtime-${batchSize}-${round}` });
-  const runtime = new ProjectionRuntime({ projections: [streamProjection], ...storage, region: 'bench', maxAttempts: 1, log });
+  const runtime = new ConsumerRuntime({ projections: [streamProjection], ...storage, region: 'bench', maxAttempts: 1, log });
   const started = performance.now();
   for (let position = 0; ; ) {
     const events = await log.readAll(position, batchSize);

@@ -3,12 +3,12 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { sleep, type EventEnvelope } from '../../src/core/index.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { projectionCatalog } from '../../src/projections/catalog.ts';
-import { ProjectionPoller } from '../../src/projections/poller.ts';
-import { ProjectionRuntime } from '../../src/projections/runtime.ts';
-import type { ReconcileReport } from '../../src/regions/reconciler.ts';
-import { startRegionSimulation, type RegionHost, type RegionSimulation } from '../../src/regions/simulation.ts';
+import { silentLogger } from '../../src/core/index.ts';
+import { LogFollower } from '../../src/consumers/follower.ts';
+import { ConsumerRuntime } from '../../src/consumers/runtime.ts';
+import { productApp } from '../../src/product.ts';
+import type { ReconcileReport } from '../../src/reconciliation/reconciler.ts';
+import { startRegionSimulation, type RegionHost, type RegionSimulation } from '../../src/simulation/simulation.ts';
 import { openMemoryProjectionStorage } from '../../src/stores/memory/memoryProjectionStorage.ts';
 import { tempDir } from '../support/http.ts';
 
@@ -64,8 +64,10 @@ describe('chaos: cuts, forced failovers and heals under continuous appends', () 
 
   beforeAll(async () => {
     dir = tempDir('eventlog-chaos-');
+    const config = loadConfig({ EVENT_STORE: 'memory', DATA_DIR: dir, REACTORS_ENABLED: 'false' });
     simulation = await startRegionSimulation({
-      config: loadConfig({ EVENT_STORE: 'memory', DATA_DIR: dir, REACTORS_ENABLED: 'false' }),
+      config,
+      definition: productApp(config),
       account: { regions: REGIONS, replicationLagMs: 40, crossRegionLatencyMs: 1 },
       replicateEveryMs: 10,
     });
@@ -167,7 +169,7 @@ describe('chaos: cuts, forced failovers and heals under continuous appends', () 
     await account.settle();
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const entries = (await Promise.all(simulation.hosts.map((host) => host.app.projections.entries()))).flat();
+      const entries = (await Promise.all(simulation.hosts.map((host) => host.app.consumers.entries()))).flat();
       if (entries.every((e) => e.status === 'running' && e.lag === 0)) return;
       if (Date.now() > deadline) throw new Error(`projections did not catch up: ${JSON.stringify(entries)}`);
       await sleep(50);
@@ -178,14 +180,15 @@ describe('chaos: cuts, forced failovers and heals under continuous appends', () 
   const cleanRebuild = async (host: RegionHost): Promise<Map<string, unknown>> => {
     const replica = simulation.account.replica(host.region);
     const storage = openMemoryProjectionStorage();
-    const runtime = new ProjectionRuntime({ projections: projectionCatalog, views: storage.views, checkpoints: storage.checkpoints, region: host.region, maxAttempts: 1, log: replica });
-    const poller = new ProjectionPoller({ runtime, log: replica, logger: silentLogger, batchSize: 1000 });
+    const projections = host.app.definition.projections;
+    const runtime = new ConsumerRuntime({ projections, views: storage.views, checkpoints: storage.checkpoints, region: host.region, maxAttempts: 1, log: replica });
+    const follower = new LogFollower({ runtime, log: replica, logger: silentLogger, batchSize: 1000 });
     for (let worked = true; worked; ) {
       worked = false;
-      for (const name of runtime.names) worked = (await poller.step(name)) || worked;
+      for (const name of runtime.names) worked = (await follower.step(name)) || worked;
     }
     const keys = new Set<string>();
-    for (const projection of projectionCatalog)
+    for (const projection of projections)
       for (const view of projection.views)
         for (const event of replica.allEvents()) for (const key of view.keysOf(event)) keys.add(`${view.name}\n${key}`);
     const documents = new Map<string, unknown>();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProjectionState, ProjectionStorage, ViewDocument } from '../../src/core/index.ts';
+import type { ConsumerState, ProjectionStorage, ViewDocument } from '../../src/core/index.ts';
 
 let counter = 0;
 /** Names unique per test, so the suite also runs against a shared, persistent store. */
@@ -13,8 +13,8 @@ const doc = (view: string, key: string, data: ViewDocument['data'], positions: R
   updatedAt: '2025-01-02T03:04:05.678Z',
 });
 
-const state = (projection: string, changes: Partial<ProjectionState> = {}): ProjectionState => ({
-  projection,
+const state = (consumer: string, changes: Partial<ConsumerState> = {}): ConsumerState => ({
+  consumer,
   region: 'test-region',
   definitionVersion: 1,
   generation: 1,
@@ -22,6 +22,7 @@ const state = (projection: string, changes: Partial<ProjectionState> = {}): Proj
   eventsApplied: 0,
   skipped: [],
   retired: [],
+  ignoredDocuments: 0,
   updatedAt: '2025-01-02T03:04:05.678Z',
   ...changes,
 });

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, type EventLogApp } from '../../src/app.ts';
-import { routes } from '../../src/api/routes.ts';
+import { openApp, type EventLogApp } from '../../src/app/openApp.ts';
+import { routeTable } from '../../src/api/routes.ts';
+import { createApp } from '../../src/app/createApp.ts';
 import { loadConfig } from '../../src/config.ts';
 import { defineProjection, defineView } from '../../src/core/index.ts';
 import { explorerRoutes } from '../../src/explorer/routes.ts';
 import { startLocalHost, type LocalHost } from '../../src/local/server.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
+import { silentLogger } from '../../src/core/index.ts';
 import { tempDir } from '../support/http.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -70,9 +70,9 @@ describe.skipIf(!available)('the stream explorer in headless Chromium', () => {
     dataDir = tempDir('eventlog-explorer-');
     profileDir = tempDir('eventlog-chromium-');
     const config = loadConfig({ EVENT_STORE: 'sqlite', DATA_DIR: dataDir, PORT: '0', ADMIN_KEY: 'explorer-admin', PROJECTION_MAX_ATTEMPTS: '1' });
-    app = await openApp(config, { projections: [streamProjection, auditProjection], logger: silentLogger });
-    app.startProjections();
-    host = await startLocalHost({ routes: [...routes, ...explorerRoutes], services: app.services, keys: { adminKey: 'explorer-admin' }, port: 0, logger: silentLogger });
+    app = await openApp(config, createApp([{ name: 'audit', projections: [auditProjection] }]), { logger: silentLogger });
+    app.start();
+    host = await startLocalHost({ routes: routeTable([...app.definition.routes, ...explorerRoutes]), services: app.services, keys: { adminKey: 'explorer-admin' }, port: 0, logger: silentLogger });
 
     await append('Order-1', [{ type: 'OrderPlaced', data: { total: 30 } }, { type: 'ItemAdded', data: { sku: 'book' } }]);
     await sleep(15); // so the next append has a later recordedAt to travel back from

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiRequest, Route } from '../../src/api/types.ts';
 import { startLocalHost, type LocalHost } from '../../src/local/server.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { silentLogger } from '../../src/core/index.ts';
 import { startTestServer, type TestServer } from '../support/http.ts';
 
 let server: TestServer | undefined;
@@ -39,6 +39,7 @@ describe('API keys on the local host', () => {
       route: 'admin-probe',
       authLevel: 'admin',
       handle: async (_request: ApiRequest) => ({ status: 202, body: { ok: true } }),
+      doc: { responses: {} },
     };
     const probe = async (keys: { apiKey?: string; adminKey?: string }, key: string) => {
       host = await startLocalHost({ routes: [adminRoute], services: null, keys, port: 0, logger: silentLogger });

@@ -6,11 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiJson } from '../../src/api/openapi.ts';
 import { runCli } from '../../src/cli/run.ts';
-import { routes } from '../../src/api/routes.ts';
 import { defineProjection, defineView, type EventEnvelope } from '../../src/core/index.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
 import { initTestDatabase, startCosmosTestServer, TEST_KEY, type CosmosTestServer } from '../support/cosmosServer.ts';
-import { postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
+import { onlyProjections, postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
+import { productRoutes } from '../support/productRoutes.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const API_KEY = 'cli-api-key';
@@ -82,7 +81,7 @@ let admin: string[];
 beforeAll(async () => {
   server = await startTestServer(
     { EVENT_STORE: 'sqlite', API_KEY, ADMIN_KEY, PROJECTION_MAX_ATTEMPTS: '1' },
-    { projections: [streamProjection, auditProjection] },
+    { modules: onlyProjections(auditProjection) },
   );
   http = ['--url', server.url, '--key', API_KEY];
   admin = ['--url', server.url, '--key', ADMIN_KEY];
@@ -350,7 +349,7 @@ describe('eventlog openapi', () => {
   it('prints the document the API serves', async () => {
     const run = await eventlog(['openapi']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(openApiJson(routes));
+    expect(run.stdout).toBe(openApiJson(productRoutes));
     expect(readFileSync(MAIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 });

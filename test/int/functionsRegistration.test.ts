@@ -19,10 +19,10 @@ vi.mock('@azure/functions', () => ({
 }));
 
 const dataDir = tempDir('eventlog-functions-');
-let routes: typeof import('../../src/api/routes.ts').routes;
-let projectionCatalog: typeof import('../../src/projections/catalog.ts').projectionCatalog;
+let routes: Array<{ name: string; method: string; route: string; authLevel: string }>;
+let projectionCatalog: typeof import('../../functions/appContext.ts').definition.projections;
 let getApp: typeof import('../../functions/appContext.ts').getApp;
-let changeFeedFunctionName: typeof import('../../functions/changeFeed.ts').changeFeedFunctionName;
+let changeFeedFunctionName: (projection: string) => string;
 
 beforeAll(async () => {
   // functions/appContext.ts reads the environment when it loads, as the worker does at start.
@@ -30,10 +30,12 @@ beforeAll(async () => {
   vi.stubEnv('DATA_DIR', dataDir);
   vi.stubEnv('REGION', 'westeurope');
   await import('../../functions/index.ts');
-  ({ routes } = await import('../../src/api/routes.ts'));
-  ({ projectionCatalog } = await import('../../src/projections/catalog.ts'));
+  const { definition } = await import('../../functions/appContext.ts');
+  routes = (await import('../../src/api/routes.ts')).routeTable(definition.routes);
+  projectionCatalog = definition.projections;
   ({ getApp } = await import('../../functions/appContext.ts'));
-  ({ changeFeedFunctionName } = await import('../../functions/changeFeed.ts'));
+  const { consumerFunctionName } = await import('../../functions/register.ts');
+  changeFeedFunctionName = (projection) => consumerFunctionName({ kind: 'projection', name: projection });
 });
 afterAll(async () => {
   await (await getApp?.())?.close();
@@ -132,15 +134,15 @@ describe('change-feed registrations', () => {
     };
     const head = { id: '$head', kind: 'streamHead', streamId: 'Order-feed-1', aggregateType: 'Order', aggregateId: 'feed-1', sequence: 0, version: 1, updatedAt: event.recordedAt, _lsn: 7 };
     await expect(trigger.options.handler([head, event], invocationContext())).resolves.not.toThrow();
-    const { projections } = await getApp();
-    const view = await projections.readView('stream', 'Order-feed-1', { waitMs: 0 });
+    const { consumers } = await getApp();
+    const view = await consumers.readView('stream', 'Order-feed-1', { waitMs: 0 });
     expect(view).toMatchObject({ kind: 'found', document: { data: { version: 1, lastEventType: 'Placed' } } });
   });
 
   it('rethrow a failure, so the retry policy holds the batch instead of checkpointing past it', async () => {
     const trigger = registered.cosmosDB.find((r) => r.name === changeFeedFunctionName('stream'))!;
-    const { projections } = await getApp();
-    const failing = vi.spyOn(projections, 'applyLive').mockRejectedValueOnce(new Error('views account unreachable'));
+    const { consumers } = await getApp();
+    const failing = vi.spyOn(consumers, 'applyLive').mockRejectedValueOnce(new Error('views account unreachable'));
     await expect(trigger.options.handler([], invocationContext())).rejects.toThrow('views account unreachable');
     failing.mockRestore();
   });

@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
-import { postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
+import { onlyProjections, postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
 import { fragileProjection } from '../unit/projectionsFixtures.ts';
 
 const servers: TestServer[] = [];
@@ -127,7 +126,7 @@ describe('POST /api/projections/{name}/rebuild and /resume', () => {
   });
 
   it('a poison event halts only its projection, is listed with its error, and resume with skip moves on', async () => {
-    const server = await start({ PROJECTION_MAX_ATTEMPTS: '2' }, { projections: [streamProjection, fragileProjection({ poisonous: true })] });
+    const server = await start({ PROJECTION_MAX_ATTEMPTS: '2' }, { modules: onlyProjections(fragileProjection({ poisonous: true })) });
     await appendMany(server, 2);
     expect((await postJson(server, '/api/streams/Order/bad/events', { events: [{ type: 'Placed', data: { poison: true } }] })).status).toBe(201);
     await appendMany(server, 1);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { newEventId, type EventEnvelope } from '../../src/core/index.ts';
-import { openCosmosConflictFeed, type OpenedConflictFeed } from '../../src/regions/cosmosConflictFeed.ts';
-import { reconcileConflicts } from '../../src/regions/reconciler.ts';
+import { openCosmosConflictFeed, type OpenedConflictFeed } from '../../src/reconciliation/cosmosConflictFeed.ts';
+import { reconcileConflicts } from '../../src/reconciliation/reconciler.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { initTestDatabase, startCosmosTestServer, TEST_KEY, type CosmosTestServer, type Interception, type ReceivedRequest } from '../support/cosmosServer.ts';
 

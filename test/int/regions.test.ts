@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { sleep } from '../../src/core/index.ts';
-import { startRegionSimulation, type RegionSimulation } from '../../src/regions/simulation.ts';
+import { productApp } from '../../src/product.ts';
+import { startRegionSimulation, type RegionSimulation } from '../../src/simulation/simulation.ts';
 import { tempDir } from '../support/http.ts';
 
 // Two regions of the product over HTTP, as `npm run start:regions` runs them: writes, reads and views
@@ -17,8 +18,10 @@ let simulation: RegionSimulation;
 
 beforeEach(async () => {
   dir = tempDir('eventlog-regions-int-');
+  const config = loadConfig({ DATA_DIR: dir, API_KEY, ADMIN_KEY, REACTORS_ENABLED: 'false' });
   simulation = await startRegionSimulation({
-    config: loadConfig({ DATA_DIR: dir, API_KEY, ADMIN_KEY, REACTORS_ENABLED: 'false' }),
+    config,
+    definition: productApp(config),
     account: { regions: ['west', 'east'], replicationLagMs: LAG_MS },
   });
 });

@@ -27,8 +27,7 @@ beforeAll(async () => {
   vi.stubEnv('DATA_DIR', dataDir);
   vi.stubEnv('REGION', 'westeurope');
   vi.stubEnv('EMAIL_RESERVATION_TIMEOUT_SECONDS', '1');
-  await import('../../functions/reactors.ts');
-  await import('../../functions/timers.ts');
+  await import('../../functions/index.ts');
   ({ getApp } = await import('../../functions/appContext.ts'));
 });
 afterAll(async () => {
@@ -68,10 +67,9 @@ describe('Azure registrations of the reference domain', () => {
     await handler(feed, context());
     expect(readdirSync(`${dataDir}/outbox`).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
 
-    const runner = app.reactors.registry.get('activation-mail')!;
-    await runner.pause();
+    await app.consumers.pause('activation-mail');
     await expect(handler(feed, context())).rejects.toThrow(/paused/);
-    await runner.resume({ skip: false });
+    await app.consumers.resume('activation-mail', { skip: false });
   });
 
   it('the timer settles reservations whose registration never completed', async () => {
@@ -81,7 +79,7 @@ describe('Azure registrations of the reference domain', () => {
     const reservedAt = new Date(Date.now() - 5_000).toISOString();
     await handleCommand(app.services.eventStore, emailAddressDecider, emailAddressStream('gone@x.io'), { type: 'Reserve', email: 'gone@x.io', userId: 'ghost', reservedAt }, { region: 'westeurope' });
     // No poller in Azure: deliver the log to the reservation projection as its trigger would.
-    await app.projections.applyLive('email-reservations', await (app.services.eventStore as unknown as { readAll(a: number, l: number): Promise<never[]> }).readAll(0, 1000));
+    await app.consumers.applyLive('email-reservations', await (app.services.eventStore as unknown as { readAll(a: number, l: number): Promise<never[]> }).readAll(0, 1000));
 
     await sweepTimer().options.handler({}, context());
     const { loadAggregate } = await import('../../src/core/index.ts');

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { emailAddressStream } from '../../src/domain/streams.ts';
 import { MailerUnavailableError, type Mail, type Mailer } from '../../src/reactors/mailer.ts';
 import { outboxDir } from '../../src/reactors/openMailer.ts';
+import { productModules } from '../../src/product.ts';
 import { postJson, startTestServer, type TestServer } from '../support/http.ts';
 
 // The reference domain through HTTP: registration with unique emails, the activation mail in the
@@ -156,7 +157,7 @@ describe('users over HTTP', () => {
         sent.push(mail);
       },
     };
-    server = await startTestServer({}, { reactors: { mailer, breaker: { failureThreshold: 2, openMs: 200 } } });
+    server = await startTestServer({}, { modules: (config) => productModules(config, { mailer, breaker: { failureThreshold: 2, openMs: 200 } }) });
     const s = server;
     const statuses = await Promise.all(['c1', 'c2', 'c3'].map((n) => register(s, { email: `${n}@example.com`, name: n }).then((r) => r.status)));
     expect(statuses).toEqual([201, 201, 201]);

@@ -2,8 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeConsistencyToken } from '../../src/core/index.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
-import { postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
+import { onlyProjections, postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
 import { fragileProjection } from '../unit/projectionsFixtures.ts';
 
 const servers: TestServer[] = [];
@@ -75,7 +74,7 @@ describe('GET /api/views/{view}/{key}', () => {
   });
 
   it('when the projection is halted, waits out `wait` and answers 503 view-not-caught-up with Retry-After: 1', async () => {
-    const server = await start({ PROJECTION_MAX_ATTEMPTS: '1' }, { projections: [streamProjection, fragileProjection({ poisonous: true })] });
+    const server = await start({ PROJECTION_MAX_ATTEMPTS: '1' }, { modules: onlyProjections(fragileProjection({ poisonous: true })) });
     const written = await append(server, 'Order', 'o1', [{ type: 'Placed', data: { poison: true } }]);
     const started = Date.now();
     const response = await server.request(`/api/views/fragile/Order-o1?atLeast=${written.consistencyToken}&wait=300`);
@@ -86,11 +85,11 @@ describe('GET /api/views/{view}/{key}', () => {
   });
 
   it('a read waiting for a write that is not applied yet returns as soon as it is', async () => {
-    const server = await start({ PROJECTION_MAX_ATTEMPTS: '1' }, { projections: [streamProjection, fragileProjection({ poisonous: true })] });
+    const server = await start({ PROJECTION_MAX_ATTEMPTS: '1' }, { modules: onlyProjections(fragileProjection({ poisonous: true })) });
     await append(server, 'Order', 'o1', [{ type: 'Placed', data: { poison: true } }]);
     const later = await append(server, 'Order', 'o1', [{ type: 'Paid' }]);
     const waiting = server.request(`/api/views/fragile/Order-o1?atLeast=${later.consistencyToken}&wait=10000`);
-    for (let i = 0; i < 100 && (await server.app.projections.entry('fragile')).status !== 'halted'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (await server.app.consumers.entry('fragile')).status !== 'halted'; i++) await new Promise((r) => setTimeout(r, 20));
     const started = Date.now();
     const resumed = await postJson(server, '/api/projections/fragile/resume?skip=true', {});
     expect(resumed.status).toBe(202);

@@ -1,11 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, type EventLogApp, type OpenAppOptions } from '../../src/app.ts';
-import { routes } from '../../src/api/routes.ts';
-import { loadConfig } from '../../src/config.ts';
+import { routeTable } from '../../src/api/routes.ts';
+import { createApp } from '../../src/app/createApp.ts';
+import type { AppModule } from '../../src/app/module.ts';
+import { openApp, type EventLogApp, type OpenAppOptions } from '../../src/app/openApp.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { silentLogger, type ProjectionDefinition } from '../../src/core/index.ts';
 import { startLocalHost, type LocalHost } from '../../src/local/server.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { productModules } from '../../src/product.ts';
 
 export const tempDir = (prefix = 'eventlog-test-'): string => mkdtempSync(join(tmpdir(), prefix));
 
@@ -19,17 +22,28 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts the local host in-process on a loopback port of its own, over a fresh data directory, with its projection poller. */
-export const startTestServer = async (env: Record<string, string> = {}, options: OpenAppOptions = {}): Promise<TestServer> => {
+export interface TestServerOptions extends OpenAppOptions {
+  /** The app's modules; default: the product's (the reference domain). */
+  modules?: (config: Config) => AppModule[];
+}
+
+/** Modules for a test that runs only the built-in `stream` projection and these. */
+export const onlyProjections =
+  (...projections: ProjectionDefinition[]) =>
+  (): AppModule[] => [{ name: 'test', projections }];
+
+/** Starts the local host in-process on a loopback port of its own, over a fresh data directory, with its log follower. */
+export const startTestServer = async (env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> => {
   const dataDir = env.DATA_DIR ?? tempDir();
   // EVENTLOG_TEST_STORE=cosmos runs a suite on a loopback Cosmos DB protocol server started here.
   const store = env.EVENT_STORE ?? process.env.EVENTLOG_TEST_STORE ?? 'sqlite';
   const cosmos = store === 'cosmos' && env.COSMOS_ENDPOINT === undefined ? await (await import('./cosmosServer.ts')).startCosmosForApp() : undefined;
   const config = loadConfig({ PORT: '0', ...cosmos?.env, ...env, EVENT_STORE: store, DATA_DIR: dataDir });
-  const app = await openApp(config, options);
-  app.startProjections();
+  const { modules = productModules, ...openOptions } = options;
+  const app = await openApp(config, createApp(modules(config)), openOptions);
+  app.start();
   const host = await startLocalHost({
-    routes,
+    routes: routeTable(app.definition.routes),
     services: app.services,
     keys: { apiKey: config.API_KEY, adminKey: config.ADMIN_KEY },
     port: 0,

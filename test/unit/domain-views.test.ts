@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAbsentView, type EventEnvelope, type JsonObject } from '../../src/core/index.ts';
 import { emailReservationProjection, postProjection, reducePost, userProjection, type PostDocument } from '../../src/domain/projections.ts';
-import { applyBatch } from '../../src/projections/applyBatch.ts';
+import { applyBatch } from '../../src/consumers/projection/applyBatch.ts';
 import { MemoryViewStore } from '../../src/stores/memory/memoryProjectionStorage.ts';
 
 // The views must converge: the same set of events gives the same documents whatever order the

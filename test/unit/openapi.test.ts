@@ -3,12 +3,12 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, openApiJson, openApiPath } from '../../src/api/openapi.ts';
-import { routes } from '../../src/api/routes.ts';
+import { productRoutes } from '../support/productRoutes.ts';
 
 const COMMITTED = new URL('../../docs/openapi.json', import.meta.url);
 
 type Operation = { operationId: string; security: unknown[]; 'x-auth-level': string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
-const document = buildOpenApiDocument(routes) as unknown as {
+const document = buildOpenApiDocument(productRoutes) as unknown as {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, unknown> };
@@ -17,18 +17,18 @@ const operations = Object.entries(document.paths).flatMap(([path, item]) => Obje
 
 describe('the OpenAPI document', () => {
   it('is committed up to date in docs/openapi.json (run npm run openapi after changing routes or schemas)', () => {
-    expect(readFileSync(COMMITTED, 'utf8'), 'docs/openapi.json is stale: run npm run openapi').toBe(openApiJson(routes));
+    expect(readFileSync(COMMITTED, 'utf8'), 'docs/openapi.json is stale: run npm run openapi').toBe(openApiJson(productRoutes));
   });
 
   it('describes exactly the routes of the route table, each with its method, path and name', () => {
     expect(document.openapi).toBe('3.1.0');
     const documented = operations.map(({ path, method, operation }) => `${method.toUpperCase()} ${path} ${operation.operationId}`).sort();
-    const declared = routes.map((route) => `${route.method} ${openApiPath(route.route)} ${route.name}`).sort();
+    const declared = productRoutes.map((route) => `${route.method} ${openApiPath(route.route)} ${route.name}`).sort();
     expect(documented).toEqual(declared);
   });
 
   it('asks for a key on every route but the anonymous ones, and marks admin routes', () => {
-    for (const route of routes) {
+    for (const route of productRoutes) {
       const operation = document.paths[openApiPath(route.route)]![route.method.toLowerCase()]!;
       expect(operation['x-auth-level'], route.name).toBe(route.authLevel);
       if (route.authLevel === 'anonymous') expect(operation.security, route.name).toEqual([]);
@@ -57,7 +57,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('refuses to generate when a route has no documentation', () => {
-    const undocumented = [...routes, { name: 'secretRoute', method: 'GET' as const, route: 'secret', authLevel: 'function' as const, handle: routes[0]!.handle }];
+    const undocumented = [...productRoutes, { name: 'secretRoute', method: 'GET' as const, route: 'secret', authLevel: 'function' as const, handle: productRoutes[0]!.handle }] as typeof productRoutes;
     expect(() => buildOpenApiDocument(undocumented)).toThrow(/secretRoute/);
   });
 });

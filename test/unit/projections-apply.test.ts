@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope, ProjectionStorage, ViewStore } from '../../src/core/index.ts';
-import { ProjectionRuntime } from '../../src/projections/runtime.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
+import { ConsumerRuntime } from '../../src/consumers/runtime.ts';
+import { streamProjection } from '../../src/consumers/streamProjection.ts';
 import { openMemoryProjectionStorage } from '../../src/stores/memory/memoryProjectionStorage.ts';
 import { eventOf, memoryRuntime, postsProjection, viewContents } from './projectionsFixtures.ts';
 
@@ -143,7 +143,7 @@ describe('applying batches', () => {
       fc.asyncProperty(socialLog, fc.array(fc.nat()), fc.array(fc.nat()), fc.nat({ max: 30 }), fc.boolean(), async (streams, picks, sizes, crashAt, inViews) => {
         const expected = await cleanPass(streams);
         const { storage, inner, faults } = crashableStorage();
-        const runtime = new ProjectionRuntime({ projections, ...storage, region: 'test', maxAttempts: 1 });
+        const runtime = new ConsumerRuntime({ projections, ...storage, region: 'test', maxAttempts: 1 });
         for (const name of runtime.names) await runtime.state(name);
         const batches = splitAt(interleave(streams, picks), sizes);
         const crashBatch = crashAt % batches.length;
@@ -167,7 +167,7 @@ describe('applying batches', () => {
 
   it('instances applying batches of different streams at once to the same documents lose no event', async () => {
     const { storage } = memoryRuntime([]);
-    const instance = () => new ProjectionRuntime({ projections, ...storage, region: 'test', maxAttempts: 1 });
+    const instance = () => new ConsumerRuntime({ projections, ...storage, region: 'test', maxAttempts: 1 });
     const [a, b] = [instance(), instance()];
     const streams = Array.from({ length: 8 }, (_, i) => [eventOf(`Comment-c${i}`, 1, 'CommentAdded', { postId: 'p1', text: `c${i}` })]);
     await Promise.all(streams.map((batch, i) => (i % 2 === 0 ? a : b).applyLive('posts', [eventOf('Post-p1', 1, 'PostCreated', { title: 't' }), ...batch])));

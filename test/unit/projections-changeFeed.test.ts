@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EventEnvelope } from '../../src/core/index.ts';
-import { handleChangeFeedBatch } from '../../src/projections/changeFeed.ts';
-import { ProjectionHeldError } from '../../src/projections/errors.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { handleChangeFeedBatch } from '../../src/consumers/changeFeed.ts';
+import { ConsumerHeldError } from '../../src/consumers/errors.ts';
+import { streamProjection } from '../../src/consumers/streamProjection.ts';
+import { silentLogger } from '../../src/core/index.ts';
 import { eventOf, fragileProjection, memoryRuntime, viewContents } from './projectionsFixtures.ts';
 
 /** An event as the Cosmos DB change feed delivers it: the stored item with the service's system fields. */
@@ -54,7 +54,7 @@ describe('the change-feed handler', () => {
 
   it('throws on a poison event so the trigger holds the batch, and keeps throwing until the event is skipped', async () => {
     const { runtime } = memoryRuntime([fragileProjection({ poisonous: true })], { maxAttempts: 2 });
-    await expect(handleChangeFeedBatch(runtime, 'fragile', documents, silentLogger)).rejects.toBeInstanceOf(ProjectionHeldError);
+    await expect(handleChangeFeedBatch(runtime, 'fragile', documents, silentLogger)).rejects.toBeInstanceOf(ConsumerHeldError);
     await expect(handleChangeFeedBatch(runtime, 'fragile', documents, silentLogger)).rejects.toThrow(/is halted: on event Order-2#1/);
     expect(await runtime.entry('fragile')).toMatchObject({ status: 'halted', halt: { eventId: 'Order-2#1', attempts: 2 } });
 

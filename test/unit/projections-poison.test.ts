@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineProjection } from '../../src/core/index.ts';
-import { ProjectionHeldError } from '../../src/projections/errors.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
+import { ConsumerHeldError } from '../../src/consumers/errors.ts';
+import { streamProjection } from '../../src/consumers/streamProjection.ts';
 import { eventOf, fragileProjection, memoryRuntime } from './projectionsFixtures.ts';
 
 const batch = [
@@ -39,7 +39,7 @@ describe('poison events', () => {
   it('keep their projection refusing batches until an operator acts', async () => {
     const { runtime } = setup();
     await runtime.applyLive('fragile', batch);
-    await expect(runtime.applyLive('fragile', [eventOf('Order-3', 1, 'Placed')])).rejects.toBeInstanceOf(ProjectionHeldError);
+    await expect(runtime.applyLive('fragile', [eventOf('Order-3', 1, 'Placed')])).rejects.toBeInstanceOf(ConsumerHeldError);
     expect(await countOf(runtime, 'Order-3')).toBeUndefined();
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope, ReplayPage, ReplaySource } from '../../src/core/index.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { ProjectionPoller } from '../../src/projections/poller.ts';
-import { ProjectionRuntime } from '../../src/projections/runtime.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
+import { silentLogger } from '../../src/core/index.ts';
+import { LogFollower } from '../../src/consumers/follower.ts';
+import { ConsumerRuntime } from '../../src/consumers/runtime.ts';
+import { streamProjection } from '../../src/consumers/streamProjection.ts';
 import { openMemoryProjectionStorage } from '../../src/stores/memory/memoryProjectionStorage.ts';
 import { eventOf, fragileProjection } from './projectionsFixtures.ts';
 
@@ -27,7 +27,7 @@ const fakeChangeFeed = () => {
 };
 
 const setup = (projections = [streamProjection], storage = openMemoryProjectionStorage()) => {
-  const runtime = new ProjectionRuntime({
+  const runtime = new ConsumerRuntime({
     projections,
     views: storage.views,
     checkpoints: storage.checkpoints,
@@ -40,15 +40,15 @@ const setup = (projections = [streamProjection], storage = openMemoryProjectionS
 };
 
 const pollerOver = (feed: ReturnType<typeof fakeChangeFeed>, { runtime, storage }: ReturnType<typeof setup>, batchSize = 2) =>
-  new ProjectionPoller({ runtime, source: feed.source, checkpoints: storage.checkpoints, logger: silentLogger, batchSize, idleMs: 60_000 });
+  new LogFollower({ runtime, source: feed.source, logger: silentLogger, batchSize, idleMs: 60_000 });
 
 /** Steps one projection until it has nothing to do (bounded). */
-const drain = async (poller: ProjectionPoller, name: string): Promise<number> => {
+const drain = async (poller: LogFollower, name: string): Promise<number> => {
   for (let steps = 1; steps <= 50; steps++) if (!(await poller.step(name))) return steps;
   throw new Error(`${name} still had work after 50 steps`);
 };
 
-const versionOf = async (runtime: ProjectionRuntime, streamId: string) => {
+const versionOf = async (runtime: ConsumerRuntime, streamId: string) => {
   const read = await runtime.readView('stream', streamId, { waitMs: 0 });
   return read.kind === 'found' ? read.document.data?.version : undefined;
 };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newEventId, type GlobalLog } from '../../src/core/index.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { ProjectionPoller } from '../../src/projections/poller.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
+import { silentLogger } from '../../src/core/index.ts';
+import { LogFollower } from '../../src/consumers/follower.ts';
+import { streamProjection } from '../../src/consumers/streamProjection.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { memoryRuntime } from './projectionsFixtures.ts';
 
@@ -35,7 +35,7 @@ describe('the local poller', () => {
       headPosition: () => store.headPosition(),
     };
     const { runtime } = memoryRuntime([streamProjection]);
-    const poller = new ProjectionPoller({ runtime, log: flakyLog, logger: silentLogger, idleMs: 10 });
+    const poller = new LogFollower({ runtime, log: flakyLog, logger: silentLogger, idleMs: 10 });
     poller.start();
     try {
       await until(async () => (await runtime.entry('stream')).lastError !== undefined);
@@ -51,7 +51,7 @@ describe('the local poller', () => {
   it('picks up new events at once when woken, and stops promptly', async () => {
     const store = new MemoryEventStore();
     const { runtime } = memoryRuntime([streamProjection]);
-    const poller = new ProjectionPoller({ runtime, log: store, logger: silentLogger, idleMs: 60_000 });
+    const poller = new LogFollower({ runtime, log: store, logger: silentLogger, idleMs: 60_000 });
     poller.start();
     await until(async () => (await runtime.state('stream')).position === 0);
     await appendTo(store, 'o1');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UnknownViewError } from '../../src/projections/errors.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
+import { UnknownViewError } from '../../src/consumers/errors.ts';
+import { streamProjection } from '../../src/consumers/streamProjection.ts';
 import { eventOf, fragileProjection, memoryRuntime, postsProjection } from './projectionsFixtures.ts';
 
 describe('reading views with atLeast', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newEventId, type ProjectionDefinition } from '../../src/core/index.ts';
-import { globalLogReplay } from '../../src/projections/globalLogReplay.ts';
-import { ProjectionRuntime } from '../../src/projections/runtime.ts';
-import { streamProjection } from '../../src/projections/streamProjection.ts';
+import { globalLogReplay } from '../../src/consumers/globalLogReplay.ts';
+import { ConsumerRuntime } from '../../src/consumers/runtime.ts';
+import { streamProjection } from '../../src/consumers/streamProjection.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { openMemoryProjectionStorage } from '../../src/stores/memory/memoryProjectionStorage.ts';
 import { postsProjection } from './projectionsFixtures.ts';
@@ -16,10 +16,10 @@ const append = (store: MemoryEventStore, aggregateType: string, aggregateId: str
   });
 
 const runtimeOver = (storage: ReturnType<typeof openMemoryProjectionStorage>, store: MemoryEventStore, projections: ProjectionDefinition[]) =>
-  new ProjectionRuntime({ projections, ...storage, region: 'test', maxAttempts: 1, log: store, retireAfterMs: 0 });
+  new ConsumerRuntime({ projections, ...storage, region: 'test', maxAttempts: 1, log: store, retireAfterMs: 0 });
 
 /** What the local poller does for one projection, run by hand so the test sees each step. */
-const catchUpLive = async (runtime: ProjectionRuntime, store: MemoryEventStore, name: string) => {
+const catchUpLive = async (runtime: ConsumerRuntime, store: MemoryEventStore, name: string) => {
   for (let i = 0; i < 100; i++) {
     const state = await runtime.state(name);
     const events = await store.readAll(state.position, 2);
@@ -28,7 +28,7 @@ const catchUpLive = async (runtime: ProjectionRuntime, store: MemoryEventStore, 
   }
 };
 
-const titleOf = async (runtime: ProjectionRuntime, postId: string) => {
+const titleOf = async (runtime: ConsumerRuntime, postId: string) => {
   const read = await runtime.readView('post', postId, { waitMs: 0 });
   return read.kind === 'found' ? read.document.data?.title : undefined;
 };

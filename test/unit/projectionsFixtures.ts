@@ -1,5 +1,5 @@
 import { defineProjection, defineView, type EventEnvelope, type ProjectionDefinition } from '../../src/core/index.ts';
-import { ProjectionRuntime } from '../../src/projections/runtime.ts';
+import { ConsumerRuntime } from '../../src/consumers/runtime.ts';
 import { openMemoryProjectionStorage } from '../../src/stores/memory/memoryProjectionStorage.ts';
 
 // Shared by the projection unit tests: events, a commutative posts/comments projection, a runtime.
@@ -78,7 +78,7 @@ export const fragileProjection = (switches: { poisonous: boolean }): ProjectionD
 
 export const memoryRuntime = (projections: readonly ProjectionDefinition[], options: { maxAttempts?: number } = {}) => {
   const storage = openMemoryProjectionStorage();
-  const runtime = new ProjectionRuntime({
+  const runtime = new ConsumerRuntime({
     projections,
     views: storage.views,
     checkpoints: storage.checkpoints,

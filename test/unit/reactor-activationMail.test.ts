@@ -1,21 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { handleCommand, loadAggregate, StoreUnavailableError, type EventStore } from '../../src/core/index.ts';
+import { handleCommand, loadAggregate, StoreUnavailableError, type EventEnvelope, type EventStore } from '../../src/core/index.ts';
 import { hashActivationToken } from '../../src/domain/activationToken.ts';
 import { registerUser } from '../../src/domain/registration.ts';
 import { userStream } from '../../src/domain/streams.ts';
 import { userDecider } from '../../src/domain/user.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { activationMailReactor } from '../../src/reactors/activationMail.ts';
+import { silentLogger } from '../../src/core/index.ts';
+import { ConsumerHeldError } from '../../src/consumers/errors.ts';
+import { LogFollower } from '../../src/consumers/follower.ts';
+import { ConsumerRuntime, type DeliveryOptions } from '../../src/consumers/runtime.ts';
+import { ACTIVATION_MAIL_REACTOR, activationMailHandler, activationMailReactor } from '../../src/domain/activationMail.ts';
 import { MailerUnavailableError, MailRejectedError, type Mail, type Mailer } from '../../src/reactors/mailer.ts';
-import { ReactorPoller } from '../../src/reactors/reactorPoller.ts';
-import { ReactorHeldError, ReactorRunner } from '../../src/reactors/reactorRunner.ts';
-import { MemoryViewStore } from '../../src/stores/memory/memoryProjectionStorage.ts';
+import { openMemoryProjectionStorage } from '../../src/stores/memory/memoryProjectionStorage.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 
 // The activation mail reactor: at least once, exactly one mail per user in every run without a
 // crash, no mail lost while the mail service is down, a poison mail halting only until skipped.
 
-const pollers: ReactorPoller[] = [];
+const pollers: LogFollower[] = [];
 afterEach(async () => {
   await Promise.all(pollers.splice(0).map((p) => p.stop()));
 });
@@ -36,14 +37,28 @@ const recordingMailer = (fail: (mail: Mail, call: number) => Error | undefined =
 };
 
 const setup = (mailer: Mailer, store: MemoryEventStore = new MemoryEventStore(), appendTo: EventStore = store) => {
-  const runner = new ReactorRunner({
-    definition: activationMailReactor({ store: appendTo, mailer, region: 'r', breaker: { failureThreshold: 3, openMs: 20 } }),
-    views: new MemoryViewStore(),
+  const storage = openMemoryProjectionStorage();
+  const breaker = { failureThreshold: 3, openMs: 20 };
+  const runtime = new ConsumerRuntime({
+    projections: [],
+    reactors: [
+      { definition: activationMailReactor({ mailer: () => mailer, breaker }), handler: activationMailHandler({ store: appendTo, mailer, region: 'r', breaker }) },
+    ],
+    views: storage.views,
+    checkpoints: storage.checkpoints,
+    region: 'r',
     maxAttempts: 2,
-    backoff: { baseDelayMs: 1, maxDelayMs: 5 },
+    reactorBackoff: { baseDelayMs: 1, maxDelayMs: 5 },
     log: store,
   });
-  const poller = new ReactorPoller({ runners: [runner], log: store, logger: silentLogger, idleMs: 10, retryBudgetMs: 100 });
+  // The reactor as an operator and a host see it, through the one consumer runtime.
+  const runner = {
+    entry: () => runtime.entry(ACTIVATION_MAIL_REACTOR),
+    handleBatch: (events: EventEnvelope[], options: DeliveryOptions) => runtime.applyLive(ACTIVATION_MAIL_REACTOR, events, options),
+    pause: () => runtime.pause(ACTIVATION_MAIL_REACTOR),
+    resume: (options: { skip: boolean }) => runtime.resume(ACTIVATION_MAIL_REACTOR, options),
+  };
+  const poller = new LogFollower({ runtime, log: store, logger: silentLogger, idleMs: 10, retryBudgetMs: 100 });
   pollers.push(poller);
   const register = (email: string) => registerUser({ store, region: 'r', reservationTimeoutMs: 60_000 }, { email, name: email.split('@')[0]! });
   return { store, runner, poller, register };
@@ -131,7 +146,7 @@ describe('activation mail reactor', () => {
     expect(halted.halt).toMatchObject({ streamId: `User-${bad.userId}`, type: 'UserRegistered', attempts: 2, error: expect.stringContaining('no such mailbox') });
     expect(halted.lastError).toContain('no such mailbox');
     expect(sent.map((m) => m.to)).toEqual(['ok1@x.io']);
-    await expect(runner.handleBatch([], { retryBudgetMs: 10 })).rejects.toBeInstanceOf(ReactorHeldError);
+    await expect(runner.handleBatch([], { retryBudgetMs: 10 })).rejects.toBeInstanceOf(ConsumerHeldError);
 
     await runner.resume({ skip: true });
     await until(() => sent.length === 2);

@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendEvents, StoreUnavailableError, type EventEnvelope } from '../../src/core/index.ts';
-import { RegionalAccount, type RegionalAccountOptions } from '../../src/regions/account.ts';
-import { parseConflict } from '../../src/regions/conflictFeed.ts';
-import { reconcileConflicts } from '../../src/regions/reconciler.ts';
+import { RegionalAccount, type RegionalAccountOptions } from '../../src/simulation/account.ts';
+import { parseConflict } from '../../src/reconciliation/conflictFeed.ts';
+import { reconcileConflicts } from '../../src/reconciliation/reconciler.ts';
 import { tempDir } from '../support/http.ts';
 
 const opened: Array<{ account: RegionalAccount; dir: string }> = [];

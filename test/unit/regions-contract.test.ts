@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import type { EventStore } from '../../src/core/index.ts';
-import { RegionalAccount } from '../../src/regions/account.ts';
-import { RegionReplica } from '../../src/regions/replica.ts';
+import { RegionalAccount } from '../../src/simulation/account.ts';
+import { RegionReplica } from '../../src/simulation/replica.ts';
 import { describeEventStoreContract } from '../contract/eventStoreContract.ts';
 import { tempDir } from '../support/http.ts';
 

@@ -2,8 +2,8 @@ import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { appendEvents, EventLogError, type EventEnvelope } from '../../src/core/index.ts';
-import { RegionalAccount, type WriteMode } from '../../src/regions/account.ts';
-import { reconcileConflicts } from '../../src/regions/reconciler.ts';
+import { RegionalAccount, type WriteMode } from '../../src/simulation/account.ts';
+import { reconcileConflicts } from '../../src/reconciliation/reconciler.ts';
 import { tempDir } from '../support/http.ts';
 
 // Whatever the interleaving of writes, cuts, heals, failovers and reconciler runs, once every region is

@@ -7,11 +7,12 @@ import {
   type EventStore,
   type StreamRef,
 } from '../../src/core/index.ts';
-import { parseConflict, SimulatedConflictFeed, type ConflictFeed } from '../../src/regions/conflictFeed.ts';
-import { cosmosConflictFeed, type ConflictsContainer } from '../../src/regions/cosmosConflictFeed.ts';
-import { emailAddressPolicy } from '../../src/regions/policyCatalog.ts';
-import { ReconciliationPolicies, REJECTED_EVENT_TYPE, rejectInStream } from '../../src/regions/policies.ts';
-import { reconcileConflicts } from '../../src/regions/reconciler.ts';
+import { parseConflict, type ConflictFeed } from '../../src/reconciliation/conflictFeed.ts';
+import { SimulatedConflictFeed } from '../../src/simulation/conflictFeed.ts';
+import { cosmosConflictFeed, type ConflictsContainer } from '../../src/reconciliation/cosmosConflictFeed.ts';
+import { emailAddressPolicy } from '../../src/domain/reconciliation.ts';
+import { ReconciliationPolicies, REJECTED_EVENT_TYPE, rejectInStream } from '../../src/reconciliation/policies.ts';
+import { reconcileConflicts } from '../../src/reconciliation/reconciler.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 
 const order = (id: string): StreamRef => ({ aggregateType: 'Order', aggregateId: id });

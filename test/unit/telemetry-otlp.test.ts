@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvents } from '../../src/core/index.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { silentLogger } from '../../src/core/index.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { telemetryPlan } from '../../src/telemetry/config.ts';
 import { startTelemetry } from '../../src/telemetry/sdk.ts';

@@ -2,11 +2,11 @@ import { context, trace } from '@opentelemetry/api';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/api/dispatch.ts';
+import type { Logger } from '../../src/core/index.ts';
 import type { Route } from '../../src/api/types.ts';
 import { ConfigError } from '../../src/config.ts';
 import { appendEvents, hasGlobalLog, StoreUnavailableError, type EventStore } from '../../src/core/index.ts';
-import { jsonLogger } from '../../src/logger.ts';
+import { jsonLogger } from '../../src/telemetry/logger.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { telemetryEnabled, telemetryPlan } from '../../src/telemetry/config.ts';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -177,6 +177,7 @@ describe('routes, projections and logs', () => {
         await appendEvents(services, { stream: order, expectedVersion: 'any', events: [{ type: 'A', data: {} }], region: 'x' });
         return { status: 201 };
       },
+      doc: { responses: {} },
     };
     const [instrumented] = telemetry.instrumentRoutes([route]);
     expect(await instrumented!.handle({ method: 'POST', params: {}, query: new URLSearchParams(), headers: {} }, store)).toEqual({ status: 201 });

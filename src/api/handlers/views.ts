@@ -13,7 +13,7 @@ export const getView = async (request: ApiRequest, services: ApiServices): Promi
     throw new ValidationError([{ path: 'query.atLeast', message: 'is not a consistency token this server issued' }]);
 
   const waitMs = query.wait ?? DEFAULT_VIEW_WAIT_MS;
-  const read = await services.projections.readView(path.view, path.key, { atLeast, waitMs });
+  const read = await services.consumers.readView(path.view, path.key, { atLeast, waitMs });
   if (read.kind === 'not-caught-up')
     return problem(
       503,

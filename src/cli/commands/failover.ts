@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
-import { findAbove } from '../findAbove.ts';
+import { findAbove } from '../../packageInfo.ts';
 
 const SCRIPT = 'infra/scripts/failover';
 

@@ -61,6 +61,8 @@ export const containerLayout: ContainerLayout = {
 /** An existing container the code cannot use as it is. */
 export class CosmosSetupError extends EventLogError {
   readonly code = 'cosmos-setup';
+  readonly status = 500;
+  readonly title = 'Cosmos DB container not usable';
 }
 
 export interface CreatedContainer {

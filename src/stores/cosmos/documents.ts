@@ -5,7 +5,8 @@ import { EventEnvelope, type PreparedEvent, type StreamRef } from '../../core/in
 // Documents of the `events` container. An event is stored as its envelope, nothing more. Beside the
 // events of a stream sits one stream head: the marker an append with a known expected version checks
 // in the same transactional batch (see appendToStream.ts and docs/cosmos.md). It carries a `kind`
-// field, which events never have: readers of the change feed skip documents that have one.
+// field, which events never have: readers of the change feed skip documents that have one
+// (`eventsFromDocuments` in src/core/feedDocuments.ts).
 
 export const STREAM_HEAD_ID = '$head';
 export const STREAM_HEAD_KIND = 'streamHead';
@@ -56,19 +57,8 @@ export const eventDocument = (
   region,
 });
 
-/** True for documents that are events: every other document of the container has a `kind`. */
-export const isEventDocument = (document: unknown): boolean =>
-  typeof document === 'object' && document !== null && !('kind' in document);
-
 /** The envelope of a stored event, without the system properties Cosmos DB adds (`_rid`, `_etag`, `_ts`, ...). */
 export const eventFromDocument = (document: unknown): EventEnvelope => EventEnvelope.parse(document);
-
-/**
- * The events among documents as the change feed (or the Functions trigger) delivers them: stream heads
- * and other non-event documents dropped, system properties stripped, delivery order kept.
- */
-export const eventsFromFeed = (documents: readonly unknown[]): EventEnvelope[] =>
-  documents.filter(isEventDocument).map(eventFromDocument);
 
 /** A document as the SDK's batch operations take it (its JSON type is narrower than zod's `unknown`). */
 export const asResourceBody = (document: object): JSONObject => document as JSONObject;

@@ -11,7 +11,7 @@ import { CosmosSnapshotStore } from './snapshotStore.ts';
 // EVENT_STORE=cosmos, so the embedded stores never load the SDK.
 
 export { CosmosEventStore, type CosmosEventStoreOptions } from './cosmosEventStore.ts';
-export { eventsFromFeed, isEventDocument, STREAM_HEAD_KIND } from './documents.ts';
+export { STREAM_HEAD_KIND } from './documents.ts';
 export { cosmosSettingsFrom, type CosmosSettings } from './settings.ts';
 
 export const openCosmosEventStore = (config: Config): Promise<CosmosEventStore> => {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
 import {
-  ProjectionState,
+  ConsumerState,
   StoreUnavailableError,
   type CheckpointStore,
   type JsonObject,
-  type StoredProjectionState,
+  type StoredConsumerState,
   type StoredViewDocument,
   type ViewDocument,
   type ViewStore,
@@ -108,16 +108,16 @@ export class CosmosCheckpointStore extends Closable implements CheckpointStore {
     this.container = container;
   }
 
-  async get(projection: string): Promise<StoredProjectionState | undefined> {
+  async get(projection: string): Promise<StoredConsumerState | undefined> {
     this.assertOpen();
     const id = projectionDocumentId(projection);
     const found = await readDocument(this.container, id, id);
-    return found === undefined ? undefined : { state: ProjectionState.parse(found.state), etag: found._etag };
+    return found === undefined ? undefined : { state: ConsumerState.parse(found.state), etag: found._etag };
   }
 
-  async put(state: ProjectionState, condition: WriteCondition): Promise<string | undefined> {
+  async put(state: ConsumerState, condition: WriteCondition): Promise<string | undefined> {
     this.assertOpen();
-    const id = projectionDocumentId(state.projection);
-    return writeDocument(this.container, { id, kind: PROJECTION_KIND, projection: state.projection, state }, id, condition);
+    const id = projectionDocumentId(state.consumer);
+    return writeDocument(this.container, { id, kind: PROJECTION_KIND, projection: state.consumer, state }, id, condition);
   }
 }

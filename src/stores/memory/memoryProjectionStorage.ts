@@ -1,8 +1,8 @@
 import type {
   CheckpointStore,
-  ProjectionState,
+  ConsumerState,
   ProjectionStorage,
-  StoredProjectionState,
+  StoredConsumerState,
   StoredViewDocument,
   ViewDocument,
   ViewStore,
@@ -48,18 +48,18 @@ export class MemoryViewStore implements ViewStore {
 }
 
 export class MemoryCheckpointStore implements CheckpointStore {
-  private readonly states = new Map<string, StoredProjectionState>();
+  private readonly states = new Map<string, StoredConsumerState>();
   private version = 0;
 
-  async get(projection: string): Promise<StoredProjectionState | undefined> {
+  async get(projection: string): Promise<StoredConsumerState | undefined> {
     const found = this.states.get(projection);
     return found === undefined ? undefined : structuredClone(found);
   }
 
-  async put(state: ProjectionState, condition: WriteCondition): Promise<string | undefined> {
-    if (!conditionHolds(this.states.get(state.projection), condition)) return undefined;
+  async put(state: ConsumerState, condition: WriteCondition): Promise<string | undefined> {
+    if (!conditionHolds(this.states.get(state.consumer), condition)) return undefined;
     const etag = String(++this.version);
-    this.states.set(state.projection, { state: structuredClone(state), etag });
+    this.states.set(state.consumer, { state: structuredClone(state), etag });
     return etag;
   }
 }

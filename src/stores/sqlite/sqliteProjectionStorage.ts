@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import {
-  ProjectionState,
+  ConsumerState,
   StoreUnavailableError,
   type CheckpointStore,
   type JsonObject,
   type ProjectionStorage,
-  type StoredProjectionState,
+  type StoredConsumerState,
   type StoredViewDocument,
   type ViewDocument,
   type ViewStore,
@@ -150,17 +150,17 @@ export class SqliteProjectionStorage implements ProjectionStorage {
     const insert = this.db.prepare('INSERT INTO projection_states (projection, state, etag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
     const update = this.db.prepare('UPDATE projection_states SET state = ?, etag = ? WHERE projection = ? AND etag = ?');
     return {
-      get: async (projection): Promise<StoredProjectionState | undefined> =>
+      get: async (projection): Promise<StoredConsumerState | undefined> =>
         this.guard(() => {
           const row = select.get(projection) as { state: string; etag: string } | undefined;
-          return row === undefined ? undefined : { state: ProjectionState.parse(JSON.parse(row.state)), etag: row.etag };
+          return row === undefined ? undefined : { state: ConsumerState.parse(JSON.parse(row.state)), etag: row.etag };
         }),
       put: (state, condition) => {
         const json = JSON.stringify(state);
         const etag = randomUUID();
         return this.write(() => {
           const result =
-            'absent' in condition ? insert.run(state.projection, json, etag) : update.run(json, etag, state.projection, condition.etag);
+            'absent' in condition ? insert.run(state.consumer, json, etag) : update.run(json, etag, state.consumer, condition.etag);
           return result.changes === 1 ? etag : undefined;
         });
       },

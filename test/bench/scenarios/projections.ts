@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openApp, type EventLogApp } from '../../../src/app.ts';
+import { openApp, type EventLogApp } from '../../../src/app/openApp.ts';
 import { loadConfig } from '../../../src/config.ts';
+import { productApp } from '../../../src/product.ts';
 import { hasGlobalLog } from '../../../src/core/index.ts';
 import { fill } from '../fill.ts';
 import type { Contender, Sample } from '../measure.ts';
@@ -11,7 +12,8 @@ const READ_PAGE = 256;
 /** A fresh app over a fresh SQLite log of `events` events on `streams` streams; filling it is not timed. */
 const withFilledLog = async (root: string, events: number, streams: number, measure: (app: EventLogApp) => Promise<Sample>): Promise<Sample> => {
   const dir = mkdtempSync(join(root, 'projection-'));
-  const app = await openApp(loadConfig({ EVENT_STORE: 'sqlite', DATA_DIR: dir, PORT: '0' }));
+  const config = loadConfig({ EVENT_STORE: 'sqlite', DATA_DIR: dir, PORT: '0' });
+  const app = await openApp(config, productApp(config));
   try {
     await fill(app.services.eventStore, events, (i) => ({ aggregateType: 'Bench', aggregateId: `p${i % streams}` }));
     return await measure(app);
@@ -30,9 +32,9 @@ export const projectionCatchUp = (name: string, root: string, events: number, st
   round: () =>
     withFilledLog(root, events, streams, async (app) => {
       const start = performance.now();
-      app.startProjections();
+      app.start();
       for (;;) {
-        const entries = await app.projections.entries();
+        const entries = await app.consumers.entries();
         if (entries.every((e) => e.lag === 0)) break;
         if (entries.some((e) => e.status === 'halted')) throw new Error(`projection halted: ${JSON.stringify(entries)}`);
         await new Promise((resolve) => setTimeout(resolve, 2));

@@ -1,0 +1,59 @@
+import { apiRoutes, checkRoutes } from '../api/routes.ts';
+import type { ApiServices } from '../api/services.ts';
+import type { Route } from '../api/types.ts';
+import { checkConsumerNames, checkProjectionCatalog, type ProjectionDefinition, type ReactorDefinition } from '../core/index.ts';
+import { streamProjection } from '../consumers/streamProjection.ts';
+import { ReconciliationPolicies } from '../reconciliation/policies.ts';
+import type { AggregateRegistration, AppModule, TimerDefinition } from './module.ts';
+
+/** An app: the product's generic API and built-in `stream` projection, joined with its modules. */
+export interface AppDefinition {
+  modules: readonly AppModule[];
+  /** The app's HTTP routes; each host serves them with `openapi.json` added (`routeTable`). */
+  routes: readonly Route<ApiServices>[];
+  aggregates: readonly AggregateRegistration[];
+  projections: readonly ProjectionDefinition[];
+  reactors: readonly ReactorDefinition[];
+  timers: readonly TimerDefinition[];
+  reconciliation: ReconciliationPolicies;
+}
+
+const unique = <T>(items: readonly T[], keyOf: (item: T) => string, what: string): void => {
+  const seen = new Set<string>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (seen.has(key)) throw new Error(`two ${what} are named ${key}`);
+    seen.add(key);
+  }
+};
+
+/**
+ * The one place modules are joined. Everything is checked here, once, so a clash (two routes or
+ * consumers of one name, a projection name that starts another) fails the start, not a request.
+ */
+export const createApp = (modules: readonly AppModule[]): AppDefinition => {
+  const all = <T>(pick: (module: AppModule) => readonly T[] | undefined): T[] => modules.flatMap((module) => pick(module) ?? []);
+  const projections = [streamProjection, ...all((m) => m.projections)];
+  const reactors = all((m) => m.reactors);
+  checkProjectionCatalog(projections);
+  // Projections and reactors share one namespace: GET /api/projections, lease prefixes, function names.
+  checkConsumerNames([...projections, ...reactors].map((consumer) => consumer.name));
+  const timers = all((m) => m.timers);
+  unique(timers, (t) => t.name, 'timers');
+  const aggregates = all((m) => m.aggregates);
+  unique(aggregates, (a) => a.aggregateType, 'aggregate registrations');
+  const reconciliation = new ReconciliationPolicies();
+  for (const module of modules)
+    for (const [aggregateType, policy] of Object.entries(module.reconciliation ?? {})) reconciliation.register(aggregateType, policy);
+  const routes = [...apiRoutes, ...all((m) => m.routes)];
+  checkRoutes(routes);
+  return {
+    modules,
+    routes,
+    aggregates,
+    projections,
+    reactors,
+    timers,
+    reconciliation,
+  };
+};

@@ -1,0 +1,110 @@
+import type { ApiServices } from '../api/services.ts';
+import type { Config } from '../config.ts';
+import {
+  hasGlobalLog,
+  isReplaySource,
+  silentLogger,
+  Snapshots,
+  type EventStore,
+  type Logger,
+  type ReplaySource,
+  type StartedReactor,
+} from '../core/index.ts';
+import { signalAppends } from '../consumers/appendSignal.ts';
+import { LogFollower } from '../consumers/follower.ts';
+import { globalLogReplay } from '../consumers/globalLogReplay.ts';
+import { ConsumerRuntime } from '../consumers/runtime.ts';
+import { packageInfo } from '../packageInfo.ts';
+import { openEventStore } from '../stores/openEventStore.ts';
+import { openProjectionStorage } from '../stores/openProjectionStorage.ts';
+import { openSnapshotStore } from '../stores/openSnapshotStore.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
+import type { AppDefinition } from './createApp.ts';
+import { TimerRunner } from './timers.ts';
+
+export interface EventLogApp {
+  config: Config;
+  definition: AppDefinition;
+  services: ApiServices;
+  /** Projections and reactors: the runtime both hosts hand batches to. */
+  consumers: ConsumerRuntime;
+  /** The whole log for rebuilds, where the event store can replay it. */
+  replay: ReplaySource | undefined;
+  /** Starts following the log into the consumers and the module timers (local host); Azure runs triggers instead. */
+  start(): void;
+  close(): Promise<void>;
+}
+
+export interface OpenAppOptions {
+  logger?: Logger;
+  /** Spans and metrics around the store and the consumers (src/telemetry); absent when telemetry is off. */
+  telemetry?: Pick<Telemetry, 'instrumentStore' | 'observeProjections'>;
+  /** A store opened by the caller instead of the configured one (a region of the simulation in src/simulation). */
+  eventStore?: EventStore;
+}
+
+/** Starts every reactor of the app with the host's context (its mailer, its client). */
+const startReactors = async (definition: AppDefinition, context: Parameters<StartedReactor['definition']['start']>[0]): Promise<StartedReactor[]> =>
+  Promise.all(definition.reactors.map(async (reactor) => ({ definition: reactor, handler: await reactor.start(context) })));
+
+/** The running app both hosts share: configuration and app definition in, wired services out. */
+export const openApp = async (config: Config, definition: AppDefinition, options: OpenAppOptions = {}): Promise<EventLogApp> => {
+  const logger = options.logger ?? silentLogger;
+  const opened = options.eventStore ?? (await openEventStore(config));
+  const instrumented = options.telemetry?.instrumentStore(opened) ?? opened;
+  const log = hasGlobalLog(instrumented) ? instrumented : undefined;
+  const replay: ReplaySource | undefined = log ? globalLogReplay(log) : isReplaySource(instrumented) ? instrumented : undefined;
+  // Appends in this process wake the follower at once instead of after its idle interval.
+  let follower: LogFollower | undefined;
+  const store = replay ? signalAppends(instrumented, () => follower?.wake()) : instrumented;
+
+  const storage = await openProjectionStorage(config);
+  const snapshotStore = definition.aggregates.some((a) => a.decider.snapshot !== undefined) ? await openSnapshotStore(config) : undefined;
+  const snapshots =
+    snapshotStore && new Snapshots(snapshotStore, { onError: (error, at) => logger.warn('snapshot skipped', { ...at, error: String(error) }) });
+  const consumers = new ConsumerRuntime({
+    projections: definition.projections,
+    // Side effects run in one region only (REACTORS_ENABLED): elsewhere the reactors are not started at all.
+    reactors: config.REACTORS_ENABLED ? await startReactors(definition, { store, region: config.REGION, logger }) : [],
+    views: storage.views,
+    checkpoints: storage.checkpoints,
+    region: config.REGION,
+    maxAttempts: config.PROJECTION_MAX_ATTEMPTS,
+    log,
+  });
+  options.telemetry?.observeProjections(() => consumers.entries());
+
+  if (replay !== undefined)
+    follower = new LogFollower({
+      runtime: consumers,
+      ...(log ? { log } : { source: replay }),
+      logger,
+      // An idle look at the Cosmos DB change feed costs request units: look less often (appends here wake it at once).
+      idleMs: log ? 100 : 1_000,
+    });
+  const timers = new TimerRunner({
+    timers: definition.timers.filter((timer) => config.REACTORS_ENABLED || !timer.sideEffects),
+    context: { store, consumers, region: config.REGION, logger },
+  });
+
+  const services: ApiServices = { eventStore: store, region: config.REGION, version: packageInfo.version, consumers, snapshots };
+  return {
+    config,
+    definition,
+    services,
+    consumers,
+    replay,
+    start: () => {
+      follower?.start();
+      timers.start();
+    },
+    close: async () => {
+      await timers.stop();
+      await follower?.stop();
+      await snapshots?.idle();
+      await store.close();
+      await snapshotStore?.close();
+      await storage.close();
+    },
+  };
+};
