@@ -1,5 +1,6 @@
 // The global events account: the log (events), change-feed leases and snapshots.
-// Container shapes mirror src/stores/cosmos and docs: change them together.
+// Container shapes are the ones src/stores/cosmos/containers.ts creates (test/infra/bicepCheck.test.ts
+// compares them): change them together.
 
 @description('Cosmos DB account name (3-44 lower-case letters, digits, hyphens).')
 @minLength(3)
@@ -163,6 +164,24 @@ resource snapshotsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
         ]
         kind: 'Hash'
         version: 2
+      }
+      // The state is read whole by stream, never filtered on.
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+        excludedPaths: [
+          {
+            path: '/state/*'
+          }
+          {
+            path: '/"_etag"/?'
+          }
+        ]
       }
     }
   }

@@ -60,6 +60,30 @@ resource viewsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/cont
         kind: 'Hash'
         version: 2
       }
+      // Read by id only: the bulky parts are not indexed (as src/stores/cosmos/containers.ts creates it).
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+        excludedPaths: [
+          {
+            path: '/data/*'
+          }
+          {
+            path: '/positions/*'
+          }
+          {
+            path: '/state/*'
+          }
+          {
+            path: '/"_etag"/?'
+          }
+        ]
+      }
     }
   }
 }
