@@ -6,6 +6,13 @@
 param accountName string
 param location string
 param databaseName string
+
+@description('Public IPv4 addresses or CIDR ranges allowed in. Empty, with no subnets either: any network (Entra ID auth still required).')
+param allowedIpRanges string[] = []
+
+@description('Subnet resource ids allowed in (service endpoint Microsoft.AzureCosmosDB on each).')
+param allowedSubnetIds string[] = []
+
 param tags object = {}
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
@@ -33,7 +40,20 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
+    // Same network rules as the events account (see events-account.bicep).
     publicNetworkAccess: 'Enabled'
+    ipRules: [
+      for range in allowedIpRanges: {
+        ipAddressOrRange: range
+      }
+    ]
+    isVirtualNetworkFilterEnabled: !empty(allowedSubnetIds)
+    virtualNetworkRules: [
+      for id in allowedSubnetIds: {
+        id: id
+        ignoreMissingVNetServiceEndpoint: false
+      }
+    ]
   }
 }
 
