@@ -71,11 +71,27 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
-@description('Object id of a person or group that may read and write data in every Cosmos account (rebuilds, inspection). Empty: none.')
+@description('Continuous backup tier of the events account (point-in-time restore): Continuous7Days (no backup storage charge) or Continuous30Days. A multi-write account keeps periodic backup instead.')
+@allowed([
+  'Continuous7Days'
+  'Continuous30Days'
+])
+param continuousBackupTier string = 'Continuous7Days'
+
+@description('Public IPv4 addresses or CIDR ranges (operators, CI) allowed to reach the Cosmos DB accounts; \'0.0.0.0\' admits Azure datacenters. Empty, with appSubnetIds empty too: any network (the first deployment\'s default; Entra ID auth is required either way). See docs/deploy.md.')
+param allowedIpRanges string[] = []
+
+@description('Region -> resource id of a subnet (delegated to Microsoft.App/environments, service endpoints Microsoft.AzureCosmosDB and Microsoft.Storage) that region\'s Function App joins. With it the Cosmos DB accounts admit the apps by subnet, and the app\'s storage account admits only its subnet and allowedIpRanges. See docs/deploy.md.')
+param appSubnetIds object = {}
+
+@description('Object id of a person or group: read-only data access to the events account (inspection, export; Cosmos DB Built-in Data Reader) and read-write access to every views account. Empty: none.')
 param operatorPrincipalId string = ''
 
 @description('Tags on every resource.')
 param tags object = {}
+
+// Cosmos DB Built-in Data Reader (https://learn.microsoft.com/azure/cosmos-db/nosql/security/reference-data-plane-roles).
+var cosmosDataReader = '00000000-0000-0000-0000-000000000001'
 
 var env = toLower(environmentName)
 var token = toLower(uniqueString(resourceGroup().id, env))
@@ -108,6 +124,10 @@ module events 'modules/events-account.bicep' = {
     throughputMode: throughputMode
     autoscaleMaxThroughput: autoscaleMaxThroughput
     manualThroughput: manualThroughput
+    continuousBackupTier: continuousBackupTier
+    allowedIpRanges: allowedIpRanges
+    // Every region's app reads and writes the log.
+    allowedSubnetIds: map(items(appSubnetIds), s => s.value)
     tags: allTags
   }
 }
@@ -120,10 +140,13 @@ module regions 'modules/region.bicep' = [
       region: l.locationName
       databaseName: databaseName
       eventsAccountEndpoint: events.outputs.endpoint
+      eventsAccountLocations: events.outputs.locations
       maximumInstanceCount: maximumInstanceCount
       instanceMemoryMB: instanceMemoryMB
       operatorPrincipalId: operatorPrincipalId
       reactorsEnabled: l.locationName == reactorRegion
+      allowedIpRanges: allowedIpRanges
+      appSubnetId: contains(appSubnetIds, l.locationName) ? appSubnetIds[l.locationName] : ''
       tags: allTags
     }
   }
@@ -141,11 +164,14 @@ module eventsDataRoles 'modules/cosmos-data-role.bicep' = [
   }
 ]
 
+// Read-only: no script writes to the log (failover, follow-the-sun and drills are ARM calls), and
+// rebuilds run in the apps. Writing (an `eventlog import` migration) takes a deliberate grant.
 module eventsOperatorRole 'modules/cosmos-data-role.bicep' = if (!empty(operatorPrincipalId)) {
   name: 'events-data-role-operator'
   params: {
     accountName: events.outputs.name
     principalId: operatorPrincipalId
+    roleDefinitionId: cosmosDataReader
   }
   dependsOn: [
     eventsDataRoles

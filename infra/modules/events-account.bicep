@@ -1,5 +1,6 @@
 // The global events account: the log (events), change-feed leases and snapshots.
-// Container shapes mirror src/stores/cosmos and docs: change them together.
+// Container shapes are the ones src/stores/cosmos/containers.ts creates (test/infra/bicepCheck.test.ts
+// compares them): change them together.
 
 @description('Cosmos DB account name (3-44 lower-case letters, digits, hyphens).')
 @minLength(3)
@@ -24,6 +25,20 @@ param enableAutomaticFailover bool = true
 param throughputMode string = 'autoscale'
 param autoscaleMaxThroughput int = 1000
 param manualThroughput int = 400
+
+@description('Continuous backup tier: Continuous7Days (no storage charge) or Continuous30Days.')
+@allowed([
+  'Continuous7Days'
+  'Continuous30Days'
+])
+param continuousBackupTier string = 'Continuous7Days'
+
+@description('Public IPv4 addresses or CIDR ranges allowed in. Empty, with no subnets either: any network (Entra ID auth still required).')
+param allowedIpRanges string[] = []
+
+@description('Subnet resource ids allowed in (service endpoint Microsoft.AzureCosmosDB on each).')
+param allowedSubnetIds string[] = []
+
 param tags object = {}
 
 var consistencyPolicy = consistencyLevel == 'BoundedStaleness'
@@ -35,6 +50,26 @@ var consistencyPolicy = consistencyLevel == 'BoundedStaleness'
     }
   : {
       defaultConsistencyLevel: consistencyLevel
+    }
+
+// Continuous backup (point-in-time restore). Microsoft documents multi-region write accounts as
+// unsupported for it (https://learn.microsoft.com/azure/cosmos-db/continuous-backup-restore-introduction#current-limitations),
+// so a multi-write account keeps periodic backup (every 4 hours, two kept: the service's default).
+// Moving from periodic to continuous is one-way
+// (https://learn.microsoft.com/azure/cosmos-db/migrate-continuous-backup).
+var backupPolicy = enableMultipleWriteLocations
+  ? {
+      type: 'Periodic'
+      periodicModeProperties: {
+        backupIntervalInMinutes: 240
+        backupRetentionIntervalInHours: 8
+      }
+    }
+  : {
+      type: 'Continuous'
+      continuousModeProperties: {
+        tier: continuousBackupTier
+      }
     }
 
 var databaseOptions = throughputMode == 'autoscale'
@@ -62,7 +97,23 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
+    backupPolicy: backupPolicy
+    // Public endpoint on; with rules, only the listed IPs and subnets get through (403 otherwise):
+    // https://learn.microsoft.com/azure/cosmos-db/how-to-configure-firewall and
+    // https://learn.microsoft.com/azure/cosmos-db/how-to-configure-vnet-service-endpoint
     publicNetworkAccess: 'Enabled'
+    ipRules: [
+      for range in allowedIpRanges: {
+        ipAddressOrRange: range
+      }
+    ]
+    isVirtualNetworkFilterEnabled: !empty(allowedSubnetIds)
+    virtualNetworkRules: [
+      for id in allowedSubnetIds: {
+        id: id
+        ignoreMissingVNetServiceEndpoint: false
+      }
+    ]
   }
 }
 
@@ -164,6 +215,24 @@ resource snapshotsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
         kind: 'Hash'
         version: 2
       }
+      // The state is read whole by stream, never filtered on.
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+        excludedPaths: [
+          {
+            path: '/state/*'
+          }
+          {
+            path: '/"_etag"/?'
+          }
+        ]
+      }
     }
   }
 }
@@ -171,3 +240,5 @@ resource snapshotsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
 output name string = account.name
 output id string = account.id
 output endpoint string = account.properties.documentEndpoint
+@description('The account\'s regions as Cosmos DB names them (display names such as "West Europe"), with failoverPriority.')
+output locations array = account.properties.locations

@@ -17,6 +17,13 @@ param appSettings object
 
 param maximumInstanceCount int = 100
 param instanceMemoryMB int = 2048
+
+@description('Subnet the app joins (virtual network integration; Flex Consumption needs it delegated to Microsoft.App/environments). Empty: none, and the storage account stays open to all networks.')
+param subnetId string = ''
+
+@description('Public IPv4 addresses or CIDR ranges that may still reach the storage account when subnetId is given (operators deploying code).')
+param allowedIpRanges string[] = []
+
 param tags object = {}
 
 var deploymentContainerName = 'deploymentpackage'
@@ -26,6 +33,30 @@ var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+// With a subnet, the storage account admits only that subnet (service endpoint Microsoft.Storage)
+// and the listed addresses; storage IP rules take public addresses or ranges, not 0.0.0.0.
+// https://learn.microsoft.com/azure/storage/common/storage-network-security and
+// https://learn.microsoft.com/azure/azure-functions/storage-considerations
+var storageNetworkAcls = empty(subnetId)
+  ? {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  : {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+      virtualNetworkRules: [
+        {
+          id: subnetId
+          action: 'Allow'
+        }
+      ]
+      ipRules: map(filter(allowedIpRanges, range => range != '0.0.0.0'), range => {
+        value: range
+        action: 'Allow'
+      })
+    }
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: storageAccountName
@@ -42,6 +73,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     publicNetworkAccess: 'Enabled'
+    networkAcls: storageNetworkAcls
   }
 }
 
@@ -98,6 +130,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Virtual network integration (https://learn.microsoft.com/azure/azure-functions/functions-networking-options).
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
       // Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME and friends: the runtime is set below.

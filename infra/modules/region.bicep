@@ -12,6 +12,9 @@ param databaseName string
 @description('documentEndpoint of the global events account.')
 param eventsAccountEndpoint string
 
+@description('The events account\'s regions as Cosmos DB reports them (properties.locations: display names such as "West Europe", with failoverPriority).')
+param eventsAccountLocations array
+
 param maximumInstanceCount int = 100
 param instanceMemoryMB int = 2048
 
@@ -21,7 +24,28 @@ param operatorPrincipalId string = ''
 @description('Whether this region runs the side-effect consumers (activation mail, reservation sweep): exactly one region should.')
 param reactorsEnabled bool = false
 
+@description('Public IPv4 addresses or CIDR ranges allowed to reach this region\'s views and storage accounts (see main.bicep).')
+param allowedIpRanges string[] = []
+
+@description('Resource id of the subnet this region\'s app joins; empty: no virtual network.')
+param appSubnetId string = ''
+
 param tags object = {}
+
+// The change-feed triggers read this region's copy of the log first: preferredLocations of the
+// Cosmos DB trigger (extension 4.x), set to %COSMOS_PREFERRED_LOCATIONS% in functions/. Comma-separated
+// region names as the account names them ("West Europe,North Europe"); this region first, then the
+// others by failover priority at deployment time, so a replica that is offline falls over to the
+// next one instead of the SDK's default, the write region.
+// https://learn.microsoft.com/azure/azure-functions/functions-bindings-cosmosdb-v2-trigger#configuration
+var normalized = map(eventsAccountLocations, l => {
+  name: l.locationName
+  key: toLower(replace(l.locationName, ' ', ''))
+  priority: l.failoverPriority
+})
+var ownLocation = filter(normalized, l => l.key == region)
+var otherLocations = sort(filter(normalized, l => l.key != region), (a, b) => a.priority < b.priority)
+var preferredLocations = join(map(concat(ownLocation, otherLocations), l => l.name), ',')
 
 var suffix = uniqueString(resourceGroup().id, environmentName, region)
 var regionTags = union(tags, { 'eventlog-region': region })
@@ -42,6 +66,9 @@ module views 'views-account.bicep' = {
     accountName: 'cosv-${environmentName}-${suffix}'
     location: region
     databaseName: databaseName
+    allowedIpRanges: allowedIpRanges
+    // Only this region's app uses this account.
+    allowedSubnetIds: empty(appSubnetId) ? [] : [appSubnetId]
     tags: regionTags
   }
 }
@@ -56,6 +83,8 @@ module app 'function-app.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    subnetId: appSubnetId
+    allowedIpRanges: allowedIpRanges
     tags: regionTags
     // The product's settings (see src/config.ts); the module adds the Functions host settings.
     appSettings: {
@@ -64,6 +93,7 @@ module app 'function-app.bicep' = {
       COSMOS__accountEndpoint: eventsAccountEndpoint
       COSMOS_DATABASE: databaseName
       REGION: region
+      COSMOS_PREFERRED_LOCATIONS: preferredLocations
       VIEWS__accountEndpoint: views.outputs.endpoint
       // Mail must go out once, not once per region.
       REACTORS_ENABLED: reactorsEnabled ? 'true' : 'false'

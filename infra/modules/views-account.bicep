@@ -6,6 +6,13 @@
 param accountName string
 param location string
 param databaseName string
+
+@description('Public IPv4 addresses or CIDR ranges allowed in. Empty, with no subnets either: any network (Entra ID auth still required).')
+param allowedIpRanges string[] = []
+
+@description('Subnet resource ids allowed in (service endpoint Microsoft.AzureCosmosDB on each).')
+param allowedSubnetIds string[] = []
+
 param tags object = {}
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
@@ -33,7 +40,20 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
+    // Same network rules as the events account (see events-account.bicep).
     publicNetworkAccess: 'Enabled'
+    ipRules: [
+      for range in allowedIpRanges: {
+        ipAddressOrRange: range
+      }
+    ]
+    isVirtualNetworkFilterEnabled: !empty(allowedSubnetIds)
+    virtualNetworkRules: [
+      for id in allowedSubnetIds: {
+        id: id
+        ignoreMissingVNetServiceEndpoint: false
+      }
+    ]
   }
 }
 
@@ -59,6 +79,30 @@ resource viewsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/cont
         ]
         kind: 'Hash'
         version: 2
+      }
+      // Read by id only: the bulky parts are not indexed (as src/stores/cosmos/containers.ts creates it).
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+        excludedPaths: [
+          {
+            path: '/data/*'
+          }
+          {
+            path: '/positions/*'
+          }
+          {
+            path: '/state/*'
+          }
+          {
+            path: '/"_etag"/?'
+          }
+        ]
       }
     }
   }

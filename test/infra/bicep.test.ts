@@ -1,6 +1,6 @@
-// The templates read as text (no Bicep compiler can be installed offline here): structure
-// that a compiler would check (balanced blocks, module files, params and outputs that exist)
-// and the contract with the code (container shapes, app settings, API versions, RBAC).
+// The templates read as text: structure across files (module files, params and outputs that exist)
+// and the contract with the code (app settings, API versions, RBAC). The grammar, the property names
+// and the container shapes are checked in bicepCheck.test.ts.
 import { describe, expect, it } from 'vitest';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -254,15 +254,46 @@ describe('Bicep templates: per region', () => {
     expect(app).toMatch(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'/);
   });
 
-  it('grants Cosmos DB Built-in Data Contributor on the events account and on each views account', () => {
+  it('grants the apps Cosmos DB Built-in Data Contributor on the events account and their views account; the operator reads the log only', () => {
     const role = read('modules/cosmos-data-role.bicep');
-    expect(role).toContain("'00000000-0000-0000-0000-000000000002'");
+    expect(role).toMatch(/param roleDefinitionId string = '00000000-0000-0000-0000-000000000002'/);
+    expect(role).toContain("'00000000-0000-0000-0000-000000000001'");
     expect(role).toMatch(/Microsoft\.DocumentDB\/databaseAccounts\/sqlRoleAssignments@/);
-    expect(role).toMatch(/roleDefinitionId: '\$\{account\.id\}\/sqlRoleDefinitions\/\$\{dataContributorRoleId\}'/);
+    expect(role).toMatch(/roleDefinitionId: '\$\{account\.id\}\/sqlRoleDefinitions\/\$\{roleDefinitionId\}'/);
+    // The assignment's name is unchanged for the contributor role, so existing assignments stay as they are.
+    expect(role).toMatch(/name: guid\(account\.id, principalId, roleDefinitionId\)/);
     const main = read('main.bicep');
     expect(main).toMatch(/@batchSize\(1\)\s*module eventsDataRoles 'modules\/cosmos-data-role.bicep'/);
-    expect(main).toMatch(/principalId: regions\[i\]\.outputs\.functionAppPrincipalId/);
-    expect(region).toMatch(/module viewsDataRole 'cosmos-data-role.bicep' = \{[\s\S]*?accountName: views\.outputs\.name\s*principalId: app\.outputs\.principalId/);
+    expect(main).toMatch(/principalId: regions\[i\]\.outputs\.functionAppPrincipalId\s*\}/);
+    expect(region).toMatch(/module viewsDataRole 'cosmos-data-role.bicep' = \{[\s\S]*?accountName: views\.outputs\.name\s*principalId: app\.outputs\.principalId\s*\}/);
+    // No script writes to the log: the operator gets Cosmos DB Built-in Data Reader on it.
+    expect(main).toMatch(/var cosmosDataReader = '00000000-0000-0000-0000-000000000001'/);
+    expect(main).toMatch(/module eventsOperatorRole 'modules\/cosmos-data-role.bicep' = if \(!empty\(operatorPrincipalId\)\) \{[\s\S]*?principalId: operatorPrincipalId\s*roleDefinitionId: cosmosDataReader/);
+  });
+
+  it('writes COSMOS_PREFERRED_LOCATIONS: this region first, then the others by failover priority, as the account names them', () => {
+    expect(region).toMatch(/COSMOS_PREFERRED_LOCATIONS: preferredLocations/);
+    expect(region).toContain("var ownLocation = filter(normalized, l => l.key == region)");
+    expect(region).toContain('var otherLocations = sort(filter(normalized, l => l.key != region), (a, b) => a.priority < b.priority)');
+    expect(region).toContain("var preferredLocations = join(map(concat(ownLocation, otherLocations), l => l.name), ',')");
+    expect(read('modules/events-account.bicep')).toMatch(/output locations array = account\.properties\.locations/);
+    expect(read('main.bicep')).toMatch(/eventsAccountLocations: events\.outputs\.locations/);
+  });
+
+  it('backs the events account up continuously (periodic only where multi-write forbids it) and can restrict networks', () => {
+    const events = read('modules/events-account.bicep');
+    expect(events).toMatch(/var backupPolicy = enableMultipleWriteLocations\s*\?\s*\{\s*type: 'Periodic'/);
+    expect(events).toMatch(/type: 'Continuous'\s*continuousModeProperties: \{\s*tier: continuousBackupTier/);
+    expect(read('main.bicep')).toMatch(/param continuousBackupTier string = 'Continuous7Days'/);
+    // Defaults leave every network in: a first deployment works from anywhere.
+    expect(read('main.bicep')).toMatch(/param allowedIpRanges string\[\] = \[\]/);
+    expect(read('main.bicep')).toMatch(/param appSubnetIds object = \{\}/);
+    for (const file of ['modules/events-account.bicep', 'modules/views-account.bicep']) {
+      expect(read(file), file).toMatch(/ipRules: \[\s*for range in allowedIpRanges: \{\s*ipAddressOrRange: range/);
+      expect(read(file), file).toMatch(/isVirtualNetworkFilterEnabled: !empty\(allowedSubnetIds\)/);
+    }
+    expect(app).toMatch(/virtualNetworkSubnetId: empty\(subnetId\) \? null : subnetId/);
+    expect(app).toMatch(/var storageNetworkAcls = empty\(subnetId\)\s*\?\s*\{\s*defaultAction: 'Allow'/);
   });
 
   it('grants the storage and telemetry roles the Flex host needs', () => {

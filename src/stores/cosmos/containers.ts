@@ -18,6 +18,8 @@ export const eventsContainer: ContainerDefinition = {
     includedPaths: [{ path: '/*' }],
     excludedPaths: [{ path: '/data/*' }, { path: '/metadata/*' }, { path: '/"_etag"/?' }],
   },
+  // As infra/ creates it (fixed at creation): with multi-write, every conflict goes to the conflicts feed.
+  conflictResolutionPolicy: { mode: 'Custom', conflictResolutionProcedure: '' },
 };
 
 /** Change-feed leases of the Functions triggers; each region and projection uses its own prefix. */
