@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { EventLogError, ValidationError, type FieldError } from '../core/index.ts';
+import { ProblemError, ValidationError, type FieldError } from '../core/index.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -31,11 +31,7 @@ export const queryObject = (query: URLSearchParams): Record<string, string> => {
   return Object.fromEntries(query);
 };
 
-export class PayloadTooLargeError extends EventLogError {
-  readonly code = 'payload-too-large';
-  readonly status = 413;
-  readonly title = 'Request body too large';
-}
+export class PayloadTooLargeError extends ProblemError('payload-too-large', 413, 'Request body too large') {}
 
 /**
  * A JSON number the log cannot hand back as sent (JSON.parse, SQLite JSON and Cosmos DB all keep doubles):

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { RetryPolicy } from '../core/index.ts';
+import { retry, type RetryPolicy } from '../core/index.ts';
 import { EventLogProblemError, EventLogUnavailableError, EventLogUnexpectedResponseError, type ProblemBody } from './errors.ts';
 import { nextRetryDelayMs, parseRetryAfter, RETRYABLE_STATUSES } from './retry.ts';
 
@@ -88,7 +88,7 @@ export const createTransport = (options: TransportOptions): Transport => async (
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
 
-  for (let attempt = 0; ; attempt++) {
+  const send = async (): Promise<HttpAnswer> => {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = call.signal === undefined ? timeout : AbortSignal.any([call.signal, timeout]);
     let answer: HttpAnswer;
@@ -98,18 +98,36 @@ export const createTransport = (options: TransportOptions): Transport => async (
     } catch (error) {
       if (call.signal?.aborted) throw call.signal.reason;
       if (error instanceof EventLogUnexpectedResponseError) throw error;
-      const wait = call.idempotent ? nextRetryDelayMs(attempt, options.retry) : undefined;
-      if (wait === undefined) throw new EventLogUnavailableError(url, { cause: error });
-      await delay(wait, undefined, { signal: call.signal });
-      continue;
+      throw new EventLogUnavailableError(url, { cause: error });
     }
-    if (call.idempotent && RETRYABLE_STATUSES.has(answer.status)) {
-      const wait = nextRetryDelayMs(attempt, options.retry, parseRetryAfter(answer.headers.get('retry-after')));
-      if (wait !== undefined) {
-        await delay(wait, undefined, { signal: call.signal });
-        continue;
-      }
-    }
+    if (call.idempotent && RETRYABLE_STATUSES.has(answer.status)) throw new TransientAnswer(answer);
     return answer;
+  };
+  /** The wait before the next try, or undefined when the policy (or the server's Retry-After) says stop. */
+  const waitAfter = (error: unknown, attempt: number): number | undefined => {
+    if (!call.idempotent) return undefined;
+    if (error instanceof TransientAnswer) return nextRetryDelayMs(attempt, options.retry, parseRetryAfter(error.answer.headers.get('retry-after')));
+    return error instanceof EventLogUnavailableError ? nextRetryDelayMs(attempt, options.retry) : undefined;
+  };
+  try {
+    return await retry(send, {
+      policy: options.retry,
+      retryOn: (error, attempt) => waitAfter(error, attempt) !== undefined,
+      delayMs: (error, attempt) => waitAfter(error, attempt) ?? 0,
+      wait: (ms) => delay(ms, undefined, { signal: call.signal }),
+    });
+  } catch (error) {
+    // The last transient answer is the answer: the caller turns it into its problem error.
+    if (error instanceof TransientAnswer) return error.answer;
+    throw error;
   }
 };
+
+/** An answer worth another try of an idempotent request (429, 502, 503, 504). */
+class TransientAnswer extends Error {
+  readonly answer: HttpAnswer;
+  constructor(answer: HttpAnswer) {
+    super(`HTTP ${answer.status}`);
+    this.answer = answer;
+  }
+}

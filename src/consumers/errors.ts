@@ -1,4 +1,4 @@
-import { ConflictError, EventLogError, NotFoundError } from '../core/index.ts';
+import { ConflictError, ProblemError, NotFoundError } from '../core/index.ts';
 
 export class UnknownConsumerError extends NotFoundError {
   constructor(name: string) {
@@ -20,10 +20,7 @@ export type HeldReason = 'halted' | 'switching' | 'paused' | 'retrying';
  * so the host's retry policy holds the batch (and its lease) instead of checkpointing past events that
  * were never handled.
  */
-export class ConsumerHeldError extends EventLogError {
-  readonly code = 'consumer-held';
-  readonly status = 503;
-  readonly title = 'Consumer not taking events';
+export class ConsumerHeldError extends ProblemError('consumer-held', 503, 'Consumer not taking events') {
   readonly consumer: string;
   readonly reason: HeldReason;
   readonly retryAfterMs: number;

@@ -23,10 +23,15 @@ export abstract class EventLogError extends Error {
   }
 }
 
-export class ValidationError extends EventLogError {
-  readonly code = 'validation-error';
-  readonly status = 400;
-  readonly title = 'Invalid request';
+/** The base of an error that is always one problem: `class EmailTaken extends ProblemError('email-taken', 409, 'Email taken') {}`. */
+export const ProblemError = (code: string, status: number, title: string) =>
+  class extends EventLogError {
+    readonly code = code;
+    readonly status = status;
+    readonly title = title;
+  };
+
+export class ValidationError extends ProblemError('validation-error', 400, 'Invalid request') {
   readonly errors: FieldError[];
   constructor(errors: FieldError[], detail?: string) {
     super(detail ?? errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '));
@@ -37,10 +42,7 @@ export class ValidationError extends EventLogError {
   }
 }
 
-export class ConcurrencyError extends EventLogError {
-  readonly code = 'concurrency-conflict';
-  readonly status = 409;
-  readonly title = 'Expected version does not hold';
+export class ConcurrencyError extends ProblemError('concurrency-conflict', 409, 'Expected version does not hold') {
   readonly streamId: string;
   readonly expectedVersion: ExpectedVersion;
   readonly currentVersion: number;
@@ -56,10 +58,7 @@ export class ConcurrencyError extends EventLogError {
 }
 
 /** An event id the client chose is already used in the stream (and no Idempotency-Key makes it a replay). */
-export class DuplicateEventIdError extends EventLogError {
-  readonly code = 'duplicate-event-id';
-  readonly status = 409;
-  readonly title = 'Event id already in the stream';
+export class DuplicateEventIdError extends ProblemError('duplicate-event-id', 409, 'Event id already in the stream') {
   readonly streamId: string;
   readonly eventIds: string[];
   constructor(streamId: string, eventIds: string[]) {
@@ -72,10 +71,7 @@ export class DuplicateEventIdError extends EventLogError {
   }
 }
 
-export class IdempotencyKeyReusedError extends EventLogError {
-  readonly code = 'idempotency-key-reused';
-  readonly status = 422;
-  readonly title = 'Idempotency-Key reused with a different request';
+export class IdempotencyKeyReusedError extends ProblemError('idempotency-key-reused', 422, 'Idempotency-Key reused with a different request') {
   readonly streamId: string;
   readonly idempotencyKey: string;
   constructor(streamId: string, idempotencyKey: string) {
@@ -85,11 +81,7 @@ export class IdempotencyKeyReusedError extends EventLogError {
   }
 }
 
-export class NotFoundError extends EventLogError {
-  readonly code: string = 'not-found';
-  readonly status: number = 404;
-  readonly title: string = 'Not found';
-}
+export class NotFoundError extends ProblemError('not-found', 404, 'Not found') {}
 
 /** A request the current state does not allow (the resource exists, the operation does not apply to it). */
 export class ConflictError extends EventLogError {
@@ -103,10 +95,7 @@ export class ConflictError extends EventLogError {
   }
 }
 
-export class StoreUnavailableError extends EventLogError {
-  readonly code: string = 'store-unavailable';
-  readonly status: number = 503;
-  readonly title: string = 'Event store unavailable';
+export class StoreUnavailableError extends ProblemError('store-unavailable', 503, 'Event store unavailable') {
   override readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds = 1, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { EventLogError, type EventMetadata } from '../core/index.ts';
+import { ProblemError, type EventMetadata } from '../core/index.ts';
 
 /** Event type -> schema of its `data`: one aggregate's stored events. */
 export type EventSchemas = Record<string, z.ZodType<Record<string, unknown>>>;
@@ -10,11 +10,7 @@ export type EventOf<S extends EventSchemas> = {
 }[Extract<keyof S, string>];
 
 /** A stored event of a known type whose data does not match its schema: the stream needs an operator. */
-export class CorruptEventError extends EventLogError {
-  readonly code = 'corrupt-event';
-  readonly status = 500;
-  readonly title = 'Stored event does not match its schema';
-}
+export class CorruptEventError extends ProblemError('corrupt-event', 500, 'Stored event does not match its schema') {}
 
 /**
  * Reads events from the log into their typed form. Unknown types are left out (undefined), so a newer

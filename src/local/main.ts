@@ -8,6 +8,7 @@ import { jsonLogger } from '../telemetry/logger.ts';
 import { telemetryPlan } from '../telemetry/config.ts';
 import { startTelemetry } from '../telemetry/sdk.ts';
 import { startLocalHost } from './server.ts';
+import { stopOnSignals } from './shutdown.ts';
 
 const main = async (): Promise<void> => {
   let config, plan;
@@ -41,18 +42,12 @@ const main = async (): Promise<void> => {
   if (config.API_KEY === undefined && config.ADMIN_KEY === undefined)
     logger.warn('API_KEY and ADMIN_KEY are unset: every route is open to anyone who can reach this port');
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     process.stdout.write(`${signal}: finishing requests in flight and closing the store\n`);
     await host.close();
     await app.close();
     await telemetry?.shutdown();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 };
 
 await main();

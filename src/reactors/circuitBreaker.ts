@@ -1,4 +1,4 @@
-import { EventLogError } from '../core/index.ts';
+import { ProblemError } from '../core/index.ts';
 
 // A circuit breaker in front of a service that can go down: after `failureThreshold` failures in a
 // row it opens and calls fail at once for `openMs`; then one probe call is let through (half-open):
@@ -6,10 +6,7 @@ import { EventLogError } from '../core/index.ts';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
-export class CircuitOpenError extends EventLogError {
-  readonly code = 'circuit-open';
-  readonly status = 503;
-  readonly title = 'Service circuit open';
+export class CircuitOpenError extends ProblemError('circuit-open', 503, 'Service circuit open') {
   readonly retryAfterMs: number;
   constructor(name: string, retryAfterMs: number) {
     super(`circuit ${name} is open: the service failed repeatedly; next probe in ${retryAfterMs} ms`);

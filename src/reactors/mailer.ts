@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventLogError } from '../core/index.ts';
+import { ProblemError } from '../core/index.ts';
 
 /** A mail as the reactors compose it; the adapter adds the sender it is configured with. */
 export const Mail = z.object({
@@ -19,10 +19,7 @@ export interface Mailer {
 }
 
 /** The mail service is down, throttling or unreachable: not this mail's fault, so retry it later. */
-export class MailerUnavailableError extends EventLogError {
-  readonly code = 'mailer-unavailable';
-  readonly status = 503;
-  readonly title = 'Mail service unavailable';
+export class MailerUnavailableError extends ProblemError('mailer-unavailable', 503, 'Mail service unavailable') {
   /** The service's own hint, when it gave one. */
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
@@ -32,8 +29,4 @@ export class MailerUnavailableError extends EventLogError {
 }
 
 /** The service refused this mail (bad recipient, too large): sending it again cannot succeed. */
-export class MailRejectedError extends EventLogError {
-  readonly code = 'mail-rejected';
-  readonly status = 422;
-  readonly title = 'Mail rejected by the mail service';
-}
+export class MailRejectedError extends ProblemError('mail-rejected', 422, 'Mail rejected by the mail service') {}

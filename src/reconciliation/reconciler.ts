@@ -4,7 +4,7 @@ import {
   appendEvents,
   canonicalJson,
   DuplicateEventIdError,
-  EventLogError,
+  ProblemError,
   readStreamEvents,
   StoreUnavailableError,
   type EventEnvelope,
@@ -60,11 +60,7 @@ export interface ReconcileOptions {
 }
 
 /** An event id in the log that names another event: a person must decide which one the id means. */
-export class ReconciliationError extends EventLogError {
-  readonly code = 'reconciliation';
-  readonly status = 500;
-  readonly title = 'Conflict needs an operator';
-}
+export class ReconciliationError extends ProblemError('reconciliation', 500, 'Conflict needs an operator') {}
 
 const sameFact = (a: EventEnvelope, b: EventEnvelope): boolean =>
   a.type === b.type && a.schemaVersion === b.schemaVersion && canonicalJson(a.data) === canonicalJson(b.data);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { stopOnSignals } from '../local/shutdown.ts';
 import { productApp } from '../product.ts';
 import { jsonLogger } from '../telemetry/logger.ts';
 import { REGION_NAME } from './account.ts';
@@ -89,16 +90,10 @@ const main = async (): Promise<void> => {
   if (config.API_KEY === undefined && config.ADMIN_KEY === undefined)
     logger.warn('API_KEY and ADMIN_KEY are unset: every route, the region controls included, is open to anyone who can reach these ports');
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     process.stdout.write(`${signal}: closing the regions\n`);
     await simulation.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 };
 
 await main();

@@ -4,7 +4,7 @@ import {
   canonicalJson,
   ConcurrencyError,
   DuplicateEventIdError,
-  sleep,
+  retry,
   StoreUnavailableError,
   streamIdOf,
   type AppendRequest,
@@ -58,6 +58,17 @@ interface Plan {
 type BatchOutcome = { kind: 'committed' } | { kind: 'stored'; events: EventEnvelope[] } | { kind: 'rejected'; statuses: number[] };
 
 const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
+/** A batch whose answer was lost (or a 503) and whose events are not in the log: it may be sent again. */
+class UnknownOutcome extends Error {
+  readonly reason: string;
+  readonly retryAfterMs: number | undefined;
+  constructor(reason: string, retryAfterMs: number | undefined, cause: unknown) {
+    super(reason, { cause });
+    this.reason = reason;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
 
 const expectedNumber = (expected: ExpectedVersion): number | undefined =>
   expected === 'no_stream' ? 0 : typeof expected === 'number' ? expected : undefined;
@@ -126,30 +137,40 @@ export const appendToStream = async (context: AppendContext, request: AppendRequ
   // Set once an attempt's outcome was unknown: a later conflict may then be this very write.
   let uncertain = false;
 
-  const execute = async (plan: Plan): Promise<BatchOutcome> => {
-    for (let attempt = 0; ; attempt++) {
-      let failure: ReturnType<typeof classifyCosmosError>;
-      let cause: unknown;
-      try {
-        const response = await within(() => container.items.batch(operationsFor(plan), streamId));
-        const statuses = (response.result ?? []).map((r) => r.statusCode);
-        if (statuses.length > 0 && statuses.every(isSuccess)) return { kind: 'committed' };
-        if (!statuses.includes(503) && !statuses.includes(429)) return { kind: 'rejected', statuses };
-        cause = new Error(`batch answered ${statuses.join(',')}`);
-        failure = statuses.includes(429) ? { kind: 'throttled' } : { kind: 'outcome-unknown', reason: 'HTTP 503' };
-      } catch (error) {
-        cause = error;
-        failure = classifyCosmosError(error);
-      }
-      if (failure.kind !== 'outcome-unknown') throw reportFailure(failure, cause, 'append');
-      uncertain = true;
-      const stored = await readBack();
-      if (stored.length > 0) return { kind: 'stored', events: stored };
-      if (attempt + 1 >= context.writeRetry.maxAttempts)
-        throw new StoreUnavailableError(`Cosmos DB append: ${failure.reason}, and none of its events is stored; retry it (an Idempotency-Key makes that safe)`, retryAfterSeconds(failure.retryAfterMs), { cause });
-      await sleep(failure.retryAfterMs ?? backoffDelayMs(attempt, context.writeRetry));
+  /** One try of the batch; a write of unknown outcome whose events are not stored is sent again (same ids, same condition). */
+  const tryBatch = async (plan: Plan): Promise<BatchOutcome> => {
+    let failure: ReturnType<typeof classifyCosmosError>;
+    let cause: unknown;
+    try {
+      const response = await within(() => container.items.batch(operationsFor(plan), streamId));
+      const statuses = (response.result ?? []).map((r) => r.statusCode);
+      if (statuses.length > 0 && statuses.every(isSuccess)) return { kind: 'committed' };
+      if (!statuses.includes(503) && !statuses.includes(429)) return { kind: 'rejected', statuses };
+      cause = new Error(`batch answered ${statuses.join(',')}`);
+      failure = statuses.includes(429) ? { kind: 'throttled' } : { kind: 'outcome-unknown', reason: 'HTTP 503' };
+    } catch (error) {
+      cause = error;
+      failure = classifyCosmosError(error);
     }
+    if (failure.kind !== 'outcome-unknown') throw reportFailure(failure, cause, 'append');
+    uncertain = true;
+    const stored = await readBack();
+    if (stored.length > 0) return { kind: 'stored', events: stored };
+    throw new UnknownOutcome(failure.reason, failure.retryAfterMs, cause);
   };
+  const execute = (plan: Plan): Promise<BatchOutcome> =>
+    retry(() => tryBatch(plan), {
+      policy: context.writeRetry,
+      retryOn: (error) => error instanceof UnknownOutcome,
+      delayMs: (error, attempt) => (error as UnknownOutcome).retryAfterMs ?? backoffDelayMs(attempt, context.writeRetry),
+    }).catch((error: unknown) => {
+      if (!(error instanceof UnknownOutcome)) throw error;
+      throw new StoreUnavailableError(
+        `Cosmos DB append: ${error.reason}, and none of its events is stored; retry it (an Idempotency-Key makes that safe)`,
+        retryAfterSeconds(error.retryAfterMs),
+        { cause: error.cause },
+      );
+    });
 
   /** The append is in the log: move the head if the batch had no room for it, then answer. */
   const appended = async (result: AppendResult): Promise<AppendResult> => {

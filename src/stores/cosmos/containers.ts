@@ -1,5 +1,5 @@
 import type { ContainerDefinition, CosmosClient, Database } from '@azure/cosmos';
-import { EventLogError } from '../../core/index.ts';
+import { ProblemError } from '../../core/index.ts';
 
 // The containers of the design's Cosmos DB model. In Azure, infra creates them (infra/); `init` creates
 // them for an emulator or a test account, and checks that existing ones have the keys the code relies on.
@@ -61,11 +61,7 @@ export const containerLayout: ContainerLayout = {
 };
 
 /** An existing container the code cannot use as it is. */
-export class CosmosSetupError extends EventLogError {
-  readonly code = 'cosmos-setup';
-  readonly status = 500;
-  readonly title = 'Cosmos DB container not usable';
-}
+export class CosmosSetupError extends ProblemError('cosmos-setup', 500, 'Cosmos DB container not usable') {}
 
 export interface CreatedContainer {
   account: keyof ContainerLayout;

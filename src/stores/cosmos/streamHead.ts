@@ -1,5 +1,5 @@
 import type { Container, OperationInput } from '@azure/cosmos';
-import type { StreamRef } from '../../core/index.ts';
+import { retry, type StreamRef } from '../../core/index.ts';
 import { STREAM_HEAD_ID, streamHeadDocument } from './documents.ts';
 import { queryPartition } from './queries.ts';
 
@@ -58,20 +58,21 @@ export const headSetOperation = (streamId: string, stream: StreamRef, version: n
  */
 export const advanceHead = async (container: Container, streamId: string, stream: StreamRef, version: number, at: string): Promise<void> => {
   const item = container.item(STREAM_HEAD_ID, streamId);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const patchOrCreate = async (): Promise<void> => {
     try {
       await item.patch({ operations: headPatch(version, at), condition: `from c where c.version < ${version}` });
-      return;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === 412) return; // already there or beyond
-      if (code !== 404) return;
+      // 412: already there or beyond; anything but 404 (no head yet): leave it lagging.
+      if ((error as { code?: unknown }).code !== 404) return;
       try {
         await container.items.create(streamHeadDocument(streamId, stream, version, at));
-        return;
       } catch (createError) {
-        if ((createError as { code?: unknown }).code !== 409) return; // someone else created it: patch again
+        if ((createError as { code?: unknown }).code === 409) throw new HeadCreatedMeanwhile();
       }
     }
-  }
+  };
+  // Someone else created the head between our patch and our create: patch again.
+  await retry(patchOrCreate, { policy: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }, retryOn: (error) => error instanceof HeadCreatedMeanwhile }).catch(() => undefined);
 };
+
+class HeadCreatedMeanwhile extends Error {}

@@ -11,7 +11,11 @@ import {
 export interface AppendStatements {
   currentVersion: StatementSync;
   insertEvent: StatementSync;
+  sequenceTaken: StatementSync;
 }
+
+/** SQLite's extended result code for a UNIQUE constraint violation (https://sqlite.org/rescode.html#constraint_unique). */
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
 
 export const prepareAppend = (db: DatabaseSync): AppendStatements => ({
   currentVersion: db.prepare('SELECT coalesce(max(sequence), 0) AS version FROM events WHERE stream_id = ?'),
@@ -19,6 +23,7 @@ export const prepareAppend = (db: DatabaseSync): AppendStatements => ({
     `INSERT INTO events (stream_id, aggregate_type, aggregate_id, sequence, id, type, schema_version, data, metadata, recorded_at, region)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
+  sequenceTaken: db.prepare('SELECT 1 FROM events WHERE stream_id = ? AND sequence = ?'),
 });
 
 const currentVersionOf = (statements: AppendStatements, streamId: string): number =>
@@ -48,10 +53,10 @@ export const appendToStream = (statements: AppendStatements, request: AppendRequ
         request.region,
       );
     } catch (error) {
-      // The message names the violated unique index: (stream_id, sequence) or the event id one.
-      const message = error instanceof Error ? error.message : '';
-      if (!message.includes('UNIQUE constraint failed')) throw error;
-      if (message.includes('events.sequence'))
+      if ((error as { errcode?: unknown }).errcode !== SQLITE_CONSTRAINT_UNIQUE) throw error;
+      // Which of the two unique keys it was, asked of the table itself (the same transaction sees the
+      // same rows): the position (stream_id, sequence) taken is a conflict, else the event id is a duplicate.
+      if (statements.sequenceTaken.get(streamId, current + index + 1) !== undefined)
         throw new ConcurrencyError(streamId, request.expectedVersion, currentVersionOf(statements, streamId));
       throw new DuplicateEventIdError(streamId, [event.id]);
     }
