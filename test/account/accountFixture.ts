@@ -23,3 +23,15 @@ export const rejection = (promise: Promise<unknown>): Promise<{ code?: unknown; 
     () => undefined,
     (error: unknown) => error as { code?: unknown; substatus?: unknown; message?: string },
   );
+
+/** Waits for a condition, polling; fails after `timeoutMs` (bounded, no test waits forever). */
+export const until = async (condition: () => boolean, timeoutMs = 2_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+/** The requests received from `from` on (an index into the account's log). */
+export const requestsSince = <T>(log: readonly T[], from: number): T[] => log.slice(from);

@@ -14,6 +14,8 @@ export interface ReceivedRequest {
   body: unknown;
   /** The status it was answered with, once answered (undefined while pending or never answered). */
   status?: number;
+  /** The answer's substatus (`x-ms-substatus`), if any: 1002 ReadSessionNotAvailable, 3 WriteForbidden... */
+  substatus?: number;
 }
 
 /** What to do with an intercepted request instead of (or after) serving it. */

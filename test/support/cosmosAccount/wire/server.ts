@@ -119,6 +119,8 @@ export class EndpointServer {
 
   private answer(req: IncomingMessage, res: ServerResponse, received: ReceivedRequest, reply: Reply): void {
     received.status = reply.status;
+    const substatus = reply.headers?.['x-ms-substatus'];
+    if (substatus !== undefined) received.substatus = Number(substatus);
     this.send(req, res, reply);
   }
 
