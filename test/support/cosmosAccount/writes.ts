@@ -84,7 +84,7 @@ export const applyReplicated = (state: AccountState, target: Region, record: Rep
       const wins = incomingWins(policy, { ...incoming, body: change.body }, local);
       const loser = wins ? local.body : change.body;
       if (losersGoToFeed(policy) && loser !== null)
-        state.conflicts.add(record.containerRid, change.partitionKey, loser, wins ? 'replace' : change.operationType, record.lsn, state.clock());
+        state.conflicts.add(record.containerRid, change.partitionKey, loser, change.operationType, record.lsn, state.clock());
       if (!wins) continue;
       container.delete(collision.key);
     }

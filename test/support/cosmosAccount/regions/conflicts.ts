@@ -64,10 +64,10 @@ interface StoredConflict {
 export class ConflictFeeds {
   private readonly feeds = new Map<string, StoredConflict[]>();
 
-  /** Records a losing version (once, however many regions detect it). */
+  /** Records a losing version (once, however many regions detect it); the operation type names the kind of conflict. */
   add(containerRid: string, partitionKey: string, loser: JsonObject, operationType: ConflictResource['operationType'], lsn: number, nowMs: number): void {
     const resourceId = String(loser._rid ?? '');
-    const id = createHash('sha256').update(`${resourceId}|${String(loser._etag)}|${operationType}`).digest('base64url').slice(0, 22);
+    const id = createHash('sha256').update(JSON.stringify([partitionKey, loser.id, resourceId, loser._etag])).digest('base64url').slice(0, 22);
     const feed = this.feeds.get(containerRid) ?? [];
     if (feed.some((conflict) => conflict.resource.id === id)) return;
     feed.push({

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { newEventId, type PreparedEvent } from '../../src/core/index.ts';
+import { openCosmosConflictFeed } from '../../src/regions/cosmosConflictFeed.ts';
+import { reconcileConflicts } from '../../src/regions/reconciler.ts';
+import { CosmosEventStore } from '../../src/stores/cosmos/cosmosEventStore.ts';
+import { cosmosSettingsFrom } from '../../src/stores/cosmos/settings.ts';
+import { startCosmosAccountForApp } from '../support/cosmosAccount/index.ts';
+import { unique, until } from './accountFixture.ts';
+
+// The product configured from the environment startCosmosAccountForApp hands out (EVENT_STORE=cosmos,
+// COSMOS_ENDPOINT, COSMOS_KEY), on a two-region account: a forced failover loses an acknowledged event,
+// the old region comes back, and the product's reconciler finds it on the real conflicts feed and
+// appends it again, through the new write region.
+
+const event = (type: string): PreparedEvent => ({ id: newEventId(), type, schemaVersion: 1, data: {}, metadata: {} });
+
+describe('the product on the test account', () => {
+  it('recovers an event lost in a forced failover from the conflicts feed', async () => {
+    const { account, env, close } = await startCosmosAccountForApp({ regions: ['westeurope', 'northeurope'] });
+    const config = loadConfig(env);
+    const settings = cosmosSettingsFrom(config);
+    const store = await CosmosEventStore.open({ connection: settings.events, database: settings.database, region: 'local' });
+    const opened = await openCosmosConflictFeed(config);
+    try {
+      const stream = { aggregateType: 'Order', aggregateId: unique('o') };
+      const [placed, paid] = [event('Placed'), event('Paid')];
+      await store.append({ stream, expectedVersion: 'no_stream', events: [placed], region: 'westeurope' });
+      await until(() => account.pendingReplication('northeurope') === 0);
+      account.setLag('northeurope', 60_000);
+      await store.append({ stream, expectedVersion: 1, events: [paid], region: 'westeurope' });
+
+      await account.cut('westeurope');
+      account.forcedFailover('northeurope');
+      expect((await store.readStream(stream, { fromVersion: 1, limit: 10 }))?.events.map((e) => e.id)).toEqual([placed.id]);
+      await account.heal('westeurope');
+
+      const report = await reconcileConflicts({ feed: opened.feed, store, region: 'northeurope' });
+      expect(report).toMatchObject({ feed: 'cosmos', reappended: 1, failed: 0 });
+      expect((await store.readStream(stream, { fromVersion: 1, limit: 10 }))?.events.map((e) => e.id)).toEqual([placed.id, paid.id]);
+    } finally {
+      opened.close();
+      await store.close();
+      await close();
+    }
+  });
+});
