@@ -96,6 +96,15 @@ describe('transactional batches', () => {
     expect((await items().item('$head', pk).read()).resource).toMatchObject({ version: 2 });
   });
 
+  it('a payload over 2 MB is refused whole with 413', async () => {
+    const pk = unique('p');
+    const big = 'x'.repeat(800 * 1024);
+    const error = await rejection(items().items.batch([0, 1, 2].map((i) => ({ operationType: 'Create' as const, resourceBody: { id: `big${i}`, pk, big } })), pk));
+    expect(error?.message).toContain('Request size is too large');
+    expect(fixture.account.requests.filter((r) => r.kind === 'batch').at(-1)?.status).toBe(413);
+    expect(await idsIn(pk)).toEqual([]);
+  });
+
   it('more than 100 operations: the SDK refuses before sending', async () => {
     const pk = unique('p');
     const operations: OperationInput[] = Array.from({ length: 101 }, (_, i) => ({ operationType: 'Create', resourceBody: { id: `x${i}`, pk } }));

@@ -7,7 +7,7 @@ import { splitPartition } from './metadata.ts';
 import type { Reachability, Region } from './regions/region.ts';
 import { regionName } from './regions/regionNames.ts';
 import type { Interceptor, ReceivedRequest } from './wire/interception.ts';
-import { dispatch } from './wire/routes.ts';
+import { dispatch, type IncomingCall } from './wire/routes.ts';
 import { EndpointServer } from './wire/server.ts';
 import { applyReplicated } from './writes.ts';
 
@@ -27,6 +27,8 @@ export const CosmosAccountOptions = z.object({
   physicalPartitions: z.number().int().min(1).max(16).default(2),
   /** The clock of `_ts` and of commit order (ms); `Date.now` unless a test wants to move time itself. */
   clock: z.custom<() => number>((value) => typeof value === 'function').default(() => Date.now),
+  /** How many requests the log keeps (the oldest are dropped past it): for long runs outside tests. */
+  maxLoggedRequests: z.number().int().positive().optional(),
   /** The account's name in its account document. */
   name: z.string().regex(/^[a-z0-9-]{3,44}$/).default('eventlog-test'),
 });
@@ -95,8 +97,12 @@ export const startCosmosAccount = async (input: CosmosAccountOptions = {}): Prom
     applyReplicated,
   );
   const requests: ReceivedRequest[] = [];
+  const record = (request: ReceivedRequest): void => {
+    requests.push(request);
+    if (options.maxLoggedRequests !== undefined && requests.length > options.maxLoggedRequests) requests.splice(0, requests.length - options.maxLoggedRequests);
+  };
   const interceptors: Interceptor[] = [];
-  const endpointOptions = { requests, interceptors: () => interceptors, serve: (region: Region, call: Parameters<typeof dispatch>[2]) => dispatch(state, region, call) };
+  const endpointOptions = { record, interceptors: () => interceptors, serve: (region: Region, call: IncomingCall) => dispatch(state, region, call) };
   const regional = new Map<Region, EndpointServer>();
   for (const region of state.regions) {
     const server = await EndpointServer.start({ ...endpointOptions, via: 'regional', servingRegion: () => region });

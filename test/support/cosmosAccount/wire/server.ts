@@ -16,7 +16,8 @@ export interface EndpointOptions {
   via: ReceivedRequest['via'];
   /** The region that serves a request arriving now. */
   servingRegion: () => Region;
-  requests: ReceivedRequest[];
+  /** Called with every request as it arrives (the account's request log). */
+  record: (request: ReceivedRequest) => void;
   interceptors: () => readonly Interceptor[];
   serve: (region: Region, call: IncomingCall) => Reply;
 }
@@ -97,7 +98,7 @@ export class EndpointServer {
     const method = req.method ?? 'GET';
     const path = pathOf(req);
     const received: ReceivedRequest = { region: region.name, via: this.options.via, method, path, kind: kindOf(method, path, req.headers), headers: req.headers, body };
-    this.options.requests.push(received);
+    this.options.record(received);
     const call: IncomingCall = { method, path, headers: req.headers, body };
     if (region.reachability !== 'up') return this.answer(req, res, received, serviceUnavailable());
     const interception = await this.intercepted(received);

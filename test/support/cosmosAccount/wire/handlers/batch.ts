@@ -1,22 +1,24 @@
 import { z } from 'zod';
+import { sizeInBytes } from '../../model/json.ts';
 import { partitionKeyFromHeader, partitionKeyText } from '../../model/partitioning.ts';
 import { PatchSpec } from '../../model/patch.ts';
 import type { Operation } from '../../model/transaction.ts';
 import { itemHeaders, requestPartitionKey, type Handler } from '../context.ts';
-import { badRequest } from '../responses.ts';
+import { badRequest, errorReply } from '../responses.ts';
 import { executeTransaction, outcomeCharge } from './transactions.ts';
 
-// A transactional batch (`container.items.batch`): up to 100 point operations in one logical
-// partition, all applied or none (model/transaction.ts). The per-request limits put the maximum number
-// of operations in a transactional batch at 100 (https://learn.microsoft.com/azure/cosmos-db/concepts-limits;
-// the transactional-batch page adds a 2 MB payload limit): a bigger batch is refused whole with 400
-// Bad Request. The answer holds one result per operation, in order,
-// `{statusCode, requestCharge, eTag, resourceBody}`: HTTP 200 when the batch committed, 207
-// Multi-Status when it did not, with "the failed operation ... [having] a status code of its
-// corresponding error. All the other operations will have a 424 status code (failed dependency)"
-// (transactional-batch page).
+// A transactional batch (`container.items.batch`): point operations in one logical partition, all
+// applied or none (model/transaction.ts). The per-request limits put the maximum number of operations
+// in a transactional batch at 100 (https://learn.microsoft.com/azure/cosmos-db/concepts-limits): a
+// bigger batch is refused whole with 400 Bad Request; the payload is limited to 2 MB
+// (https://learn.microsoft.com/azure/cosmos-db/nosql/transactional-batch, Limitations): a bigger one
+// gets 413. The answer holds one result per operation, in order, `{statusCode, requestCharge, eTag,
+// resourceBody}`: HTTP 200 when the batch committed, 207 Multi-Status when it did not, "the failed
+// operation will have a status code of its corresponding error. All the other operations will have a
+// 424 status code (failed dependency)" (transactional-batch page).
 
 export const MAX_BATCH_OPERATIONS = 100;
+export const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 
 const BatchOperation = z.object({
   operationType: z.enum(['Create', 'Upsert', 'Read', 'Delete', 'Replace', 'Patch']),
@@ -51,6 +53,7 @@ export const executeBatch: Handler = (context) => {
   if (!parsed.success) return badRequest('The batch request is malformed.');
   if (parsed.data.length === 0) return badRequest('Batch request has no operations.');
   if (parsed.data.length > MAX_BATCH_OPERATIONS) return badRequest('Batch request has more operations than what is supported.');
+  if (sizeInBytes(context.body) > MAX_BATCH_BYTES) return errorReply(413, 'RequestEntityTooLarge', 'Request size is too large.');
   const partitionKey = partitionKeyText(requestPartitionKey(context));
   const operations: Operation[] = [];
   for (const input of parsed.data) {
