@@ -33,5 +33,15 @@ export const until = async (condition: () => boolean, timeoutMs = 2_000): Promis
   }
 };
 
+/** Runs `work` with a replication lag into the region, and sets it back to 0 afterwards. */
+export const withLag = async <T>(account: CosmosTestAccount, region: string, ms: number, work: () => Promise<T>): Promise<T> => {
+  account.setLag(region, ms);
+  try {
+    return await work();
+  } finally {
+    account.setLag(region, 0);
+  }
+};
+
 /** The requests received from `from` on (an index into the account's log). */
 export const requestsSince = <T>(log: readonly T[], from: number): T[] => log.slice(from);

@@ -67,21 +67,14 @@ describe('throttling and unavailability', () => {
 });
 
 describe('a reply lost after the write was applied', () => {
-  it('no answer: the client times out, yet the item is stored', async () => {
+  it.each([
+    { fault: 'no answer', interception: { hang: { apply: true } }, seen: 'TimeoutError' },
+    { fault: 'the connection reset', interception: { reset: { apply: true } }, seen: 'ECONNRESET' },
+  ] as const)('$fault: the client sees $seen, yet the item is stored', async ({ interception, seen }) => {
     const container = items({ connectionPolicy: { requestTimeout: 300 } });
     const pk = unique('p');
-    fixture.account.intercept(times(1, isCreate, { hang: { apply: true } }));
-    const error = await rejection(container.items.create({ id: 'a', pk }));
-    expect(error?.code).toBe('TimeoutError');
-    expect((await container.item('a', pk).read()).resource).toMatchObject({ id: 'a' });
-  });
-
-  it('the connection reset: the client sees ECONNRESET, yet the item is stored', async () => {
-    const container = items();
-    const pk = unique('p');
-    fixture.account.intercept(times(1, isCreate, { reset: { apply: true } }));
-    const error = await rejection(container.items.create({ id: 'a', pk }));
-    expect(error?.code).toBe('ECONNRESET');
+    fixture.account.intercept(times(1, isCreate, interception));
+    expect((await rejection(container.items.create({ id: 'a', pk })))?.code).toBe(seen);
     expect((await container.item('a', pk).read()).resource).toMatchObject({ id: 'a' });
   });
 

@@ -1,6 +1,6 @@
 import type { ContainerDefinition } from '@azure/cosmos';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { requestsSince, unique, until, useAccount } from './accountFixture.ts';
+import { requestsSince, unique, until, useAccount, withLag } from './accountFixture.ts';
 
 // An account with several write regions, through @azure/cosmos: each client writes to its preferred
 // region, session tokens carry each write region's progress, and concurrent writes of one item (or of
@@ -26,14 +26,7 @@ beforeAll(async () => {
 
 /** Holds replication both ways while `work` runs, then lets it through and waits for it. */
 const concurrently = async (work: () => Promise<void>): Promise<void> => {
-  fixture.account.setLag(WEST, 60_000);
-  fixture.account.setLag(NORTH, 60_000);
-  try {
-    await work();
-  } finally {
-    fixture.account.setLag(WEST, 0);
-    fixture.account.setLag(NORTH, 0);
-  }
+  await withLag(fixture.account, WEST, 60_000, () => withLag(fixture.account, NORTH, 60_000, work));
   await until(() => fixture.account.pendingReplication(WEST) + fixture.account.pendingReplication(NORTH) === 0);
 };
 

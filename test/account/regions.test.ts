@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rejection, requestsSince, unique, until, useAccount } from './accountFixture.ts';
+import { rejection, requestsSince, unique, until, useAccount, withLag } from './accountFixture.ts';
 
 // Regions through @azure/cosmos: the account document, endpoint discovery and preferredLocations
 // routing each request to a region's own port (seen in the per-region request log), asynchronous
@@ -58,17 +58,14 @@ describe('routing by preferredLocations', () => {
 describe('asynchronous replication', () => {
   it('a read region has a write only once its lag has passed', async () => {
     const container = await setUp([NORTH]);
-    fixture.account.setLag(NORTH, 300);
-    try {
+    await withLag(fixture.account, NORTH, 300, async () => {
       const pk = unique('p');
       await container.items.create({ id: 'late', pk });
       expect((await container.item('late', pk).read()).statusCode).toBe(404);
       expect(fixture.account.pendingReplication(NORTH)).toBe(1);
       await until(() => fixture.account.pendingReplication(NORTH) === 0, 1_000);
       expect((await container.item('late', pk).read()).resource).toMatchObject({ id: 'late' });
-    } finally {
-      fixture.account.setLag(NORTH, 0);
-    }
+    });
   });
 
   it('a cut region receives nothing until it is healed, then catches up', async () => {

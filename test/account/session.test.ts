@@ -1,6 +1,6 @@
 import { ConsistencyLevel } from '@azure/cosmos';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { requestsSince, unique, until, useAccount } from './accountFixture.ts';
+import { requestsSince, unique, until, useAccount, withLag } from './accountFixture.ts';
 
 // Session consistency through @azure/cosmos on a two-region account: the session token format, a
 // read region that has not reached a client's token answering 404/1002 ReadSessionNotAvailable, and
@@ -40,10 +40,9 @@ describe('session tokens', () => {
     expect(String(read!.headers['x-ms-session-token'])).toMatch(/^\d+:\d+#\d+/);
   });
 
-  it('a read region behind the token answers 404/1002; the SDK drops its tokens and reads the stale copy in the same region', async () => {
-    const container = sessionClient([NORTH]);
-    fixture.account.setLag(NORTH, 5_000);
-    try {
+  it('a read region behind the token answers 404/1002; the SDK drops its tokens and reads the stale copy in the same region', () =>
+    withLag(fixture.account, NORTH, 5_000, async () => {
+      const container = sessionClient([NORTH]);
       const pk = unique('p');
       await container.items.create({ id: 'fresh', pk });
       const from = fixture.account.requests.length;
@@ -54,20 +53,13 @@ describe('session tokens', () => {
         [NORTH, 404, undefined, false], // retried without a token: the item is not in that copy yet
       ]);
       expect(statusCode).toBe(404);
-    } finally {
-      fixture.account.setLag(NORTH, 0);
-    }
-  });
+    }));
 
-  it('the same read through the write region sees the write at once', async () => {
-    const container = sessionClient([WEST]);
-    fixture.account.setLag(NORTH, 5_000);
-    try {
+  it('the same read through the write region sees the write at once', () =>
+    withLag(fixture.account, NORTH, 5_000, async () => {
+      const container = sessionClient([WEST]);
       const pk = unique('p');
       await container.items.create({ id: 'fresh', pk });
       expect((await container.item('fresh', pk).read()).resource).toMatchObject({ id: 'fresh' });
-    } finally {
-      fixture.account.setLag(NORTH, 0);
-    }
-  });
+    }));
 });

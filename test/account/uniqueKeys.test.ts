@@ -18,6 +18,14 @@ const event = (streamId: string, aggregateId: string, sequence: number, id = uni
   sequence,
 });
 
+/** The product's events container and a stream of its own: the event at a sequence of that stream. */
+const freshStream = () => {
+  const events = fixture.account.client().database(database).container('events');
+  const aggregateId = unique('o');
+  const streamId = `Order-${aggregateId}`;
+  return { events, aggregateId, streamId, at: (sequence: number) => event(streamId, aggregateId, sequence) };
+};
+
 describe('composite unique keys', () => {
   it('the product layout is accepted as it is, its unique key read back as one composite key', async () => {
     await initAccountDatabase(fixture.account, database);
@@ -28,11 +36,9 @@ describe('composite unique keys', () => {
   });
 
   it('a second item with the same tuple in the same partition is refused with 409, nothing stored', async () => {
-    const events = fixture.account.client().database(database).container('events');
-    const aggregateId = unique('o');
-    const streamId = `Order-${aggregateId}`;
-    await events.items.create(event(streamId, aggregateId, 1));
-    const duplicate = event(streamId, aggregateId, 1);
+    const { events, streamId, at } = freshStream();
+    await events.items.create(at(1));
+    const duplicate = at(1);
     const error = await rejection(events.items.create(duplicate));
     expect(error?.code).toBe(409);
     const { resources } = await events.items.query({ query: 'SELECT VALUE c.id FROM c' }, { partitionKey: streamId }).fetchAll();
@@ -40,29 +46,24 @@ describe('composite unique keys', () => {
   });
 
   it('items sharing some of the paths are fine: only the whole tuple must be unique', async () => {
-    const events = fixture.account.client().database(database).container('events');
-    const aggregateId = unique('o');
-    const streamId = `Order-${aggregateId}`;
-    await events.items.create(event(streamId, aggregateId, 1));
-    await events.items.create(event(streamId, aggregateId, 2)); // same type and id, another sequence
-    await events.items.create({ ...event(streamId, `${aggregateId}-other`, 1) }); // same type and sequence, another aggregate id
+    const { events, aggregateId, streamId, at } = freshStream();
+    await events.items.create(at(1));
+    await events.items.create(at(2)); // same type and id, another sequence
+    await events.items.create(event(streamId, `${aggregateId}-other`, 1)); // same type and sequence, another aggregate id
     const { resources } = await events.items.query({ query: 'SELECT VALUE c.sequence FROM c' }, { partitionKey: streamId }).fetchAll();
     expect(resources.sort()).toEqual([1, 1, 2]);
   });
 
   it('the same tuple in another logical partition is fine: the key is scoped to the partition', async () => {
-    const events = fixture.account.client().database(database).container('events');
-    const aggregateId = unique('o');
-    await events.items.create(event(`Order-${aggregateId}`, aggregateId, 1));
+    const { events, aggregateId, at } = freshStream();
+    await events.items.create(at(1));
     await expect(events.items.create(event(`Elsewhere-${aggregateId}`, aggregateId, 1))).resolves.toMatchObject({ statusCode: 201 });
   });
 
   it('a replace that would take another item\'s tuple is refused too', async () => {
-    const events = fixture.account.client().database(database).container('events');
-    const aggregateId = unique('o');
-    const streamId = `Order-${aggregateId}`;
-    await events.items.create(event(streamId, aggregateId, 1));
-    const second = event(streamId, aggregateId, 2);
+    const { events, streamId, at } = freshStream();
+    await events.items.create(at(1));
+    const second = at(2);
     await events.items.create(second);
     const error = await rejection(events.item(second.id, streamId).replace({ ...second, sequence: 1 }));
     expect(error?.code).toBe(409);

@@ -9,7 +9,6 @@ import { regionName } from './regions/regionNames.ts';
 import type { Interceptor, ReceivedRequest } from './wire/interception.ts';
 import { dispatch, type IncomingCall } from './wire/routes.ts';
 import { EndpointServer } from './wire/server.ts';
-import { applyReplicated } from './writes.ts';
 
 /** The account key: any well-formed key works (the account does not check signatures), this one is fixed. */
 export const TEST_KEY = 'dGVzdC1rZXktZm9yLXRoZS1sb29wYmFjay1zZXJ2ZXI=';
@@ -84,22 +83,20 @@ export const startCosmosAccount = async (input: CosmosAccountOptions = {}): Prom
   const lag = (name: string): number =>
     typeof options.replicationLagMs === 'number' ? options.replicationLagMs : (options.replicationLagMs[name] ?? 0);
   const writeRegion = regionName(options.writeRegion ?? names[0]!.name).name;
-  const state = new AccountState(
-    {
-      name: options.name,
-      regions: names,
-      writeRegions: options.multiWrite ? names.map((name) => name.name) : [writeRegion],
-      multiWrite: options.multiWrite,
-      lagMs: Object.fromEntries(names.map((name) => [name.name, lag(name.name)])),
-      physicalPartitions: options.physicalPartitions,
-      clock: options.clock,
-    },
-    applyReplicated,
-  );
+  const state = new AccountState({
+    name: options.name,
+    regions: names,
+    writeRegions: options.multiWrite ? names.map((name) => name.name) : [writeRegion],
+    multiWrite: options.multiWrite,
+    lagMs: Object.fromEntries(names.map((name) => [name.name, lag(name.name)])),
+    physicalPartitions: options.physicalPartitions,
+    clock: options.clock,
+  });
   const requests: ReceivedRequest[] = [];
   const record = (request: ReceivedRequest): void => {
     requests.push(request);
-    if (options.maxLoggedRequests !== undefined && requests.length > options.maxLoggedRequests) requests.splice(0, requests.length - options.maxLoggedRequests);
+    const excess = requests.length - (options.maxLoggedRequests ?? Number.POSITIVE_INFINITY);
+    if (excess > 0) requests.splice(0, excess);
   };
   const interceptors: Interceptor[] = [];
   const endpointOptions = { record, interceptors: () => interceptors, serve: (region: Region, call: IncomingCall) => dispatch(state, region, call) };

@@ -1,10 +1,11 @@
 import { LsnAllocator } from './model/lsn.ts';
 import { ResourceIds } from './model/resourceIds.ts';
 import { ConflictFeeds } from './regions/conflicts.ts';
-import { Region, type ReplicationRecord } from './regions/region.ts';
+import { Region } from './regions/region.ts';
 import type { RegionName } from './regions/regionNames.ts';
 import { Replication } from './regions/replication.ts';
 import type { SessionState } from './regions/sessionTokens.ts';
+import { applyReplicated } from './writes.ts';
 
 export interface AccountSettings {
   name: string;
@@ -34,7 +35,7 @@ export class AccountState {
   /** The "Version" of session tokens; it moves on at every failover. */
   failovers = 0;
 
-  constructor(settings: AccountSettings, applyReplicated: (state: AccountState, target: Region, record: ReplicationRecord) => void) {
+  constructor(settings: AccountSettings) {
     this.name = settings.name;
     this.regions = settings.regions.map((name, index) => new Region(name, index, settings.lagMs[name.name] ?? 0));
     this.writeRegions = settings.writeRegions.map((name) => this.region(name));

@@ -64,11 +64,14 @@ class StagedPartition {
   private readonly staged = new Map<string, JsonObject | null>();
   private readonly stagedTuples = new Map<string, string>();
   private readonly container: ContainerState;
-  private readonly partitionKey: string;
+  readonly partitionKey: string;
+  private readonly epk: string;
 
-  constructor(container: ContainerState, partitionKey: string) {
+  constructor(container: ContainerState, partitionKey: PartitionKeyValue) {
     this.container = container;
-    this.partitionKey = partitionKey;
+    const located = container.locate(partitionKey);
+    this.partitionKey = located.partitionKey;
+    this.epk = located.epk;
   }
 
   key(id: string): string {
@@ -99,8 +102,7 @@ class StagedPartition {
     return [...this.staged].flatMap(([key, next]) => {
       const previous = this.container.get(key);
       if (previous === undefined && next === null) return [];
-      const epk = previous?.epk ?? this.container.locate(JSON.parse(this.partitionKey) as PartitionKeyValue).epk;
-      return [{ key, partitionKey: this.partitionKey, epk, previous, next }];
+      return [{ key, partitionKey: this.partitionKey, epk: this.epk, previous, next }];
     });
   }
 }
@@ -121,7 +123,8 @@ const validBody = (container: ContainerState, partitionKey: string, body: unknow
   return { ok: true, body: withoutSystemProperties(body) };
 };
 
-const run = (view: StagedPartition, container: ContainerState, partitionKey: string, operation: Operation): Outcome => {
+const run = (view: StagedPartition, container: ContainerState, operation: Operation): Outcome => {
+  const partitionKey = view.partitionKey;
   if (isItemWrite(operation)) {
     const checked = validBody(container, partitionKey, operation.body);
     if (!checked.ok) return checked.outcome;
@@ -171,11 +174,10 @@ const run = (view: StagedPartition, container: ContainerState, partitionKey: str
  * operation keeps its status and every other one gets 424 Failed Dependency.
  */
 export const planTransaction = (container: ContainerState, partitionKey: PartitionKeyValue, operations: Operation[]): TransactionPlan => {
-  const text = partitionKeyText(partitionKey);
-  const view = new StagedPartition(container, text);
+  const view = new StagedPartition(container, partitionKey);
   const outcomes: Outcome[] = [];
   for (const operation of operations) {
-    const outcome = run(view, container, text, operation);
+    const outcome = run(view, container, operation);
     if (outcome.status >= 400) {
       const failedAt = outcomes.length;
       return {
