@@ -47,6 +47,8 @@ export class ContainerState {
   private readonly items = new Map<string, StoredItem>();
   private readonly logicalPartitions = new Map<string, Set<string>>();
   private readonly uniqueOwners = new Map<string, string>();
+  /** EPK by partition key text: hashing is the slowest step of a request. */
+  private readonly epks = new Map<string, string>();
 
   constructor(resource: ContainerResource, partitions: PhysicalPartition[]) {
     this.resource = resource;
@@ -58,8 +60,10 @@ export class ContainerState {
   }
 
   locate(value: PartitionKeyValue): { partitionKey: string; epk: string; partition: PhysicalPartition } {
-    const epk = effectivePartitionKey(this.partitionKeyDefinition, value);
-    return { partitionKey: partitionKeyText(value), epk, partition: this.partitionFor(epk) };
+    const partitionKey = partitionKeyText(value);
+    let epk = this.epks.get(partitionKey);
+    if (epk === undefined) this.epks.set(partitionKey, (epk = effectivePartitionKey(this.partitionKeyDefinition, value)));
+    return { partitionKey, epk, partition: this.partitionFor(epk) };
   }
 
   partitionFor(epk: string): PhysicalPartition {

@@ -49,14 +49,24 @@ export interface EpkRange {
 export const inRange = (epk: string, range: EpkRange): boolean =>
   epk >= range.minInclusive && (range.maxExclusive === MAX_EPK || epk < range.maxExclusive);
 
+/** Sample hashes per hash version: hashing is slow, and every container of a version needs the same ones. */
+const sampleHashes = new Map<string, string[]>();
+const samplesFor = (definition: PartitionKeyDefinition): string[] => {
+  const version = String(definition.version ?? 1);
+  let samples = sampleHashes.get(version);
+  if (samples === undefined) {
+    samples = Array.from({ length: 1024 }, (_, i) => effectivePartitionKey(definition, [`sample-${i}`])).sort();
+    sampleHashes.set(version, samples);
+  }
+  return samples;
+};
+
 /**
  * Boundaries that give each of `count` ranges a fair share of items: quantiles of the hashes of sample
  * keys (hashes are uniform, but V1 hashes share a prefix, so a midpoint of the string space would not do).
  */
 export const boundariesWithin = (definition: PartitionKeyDefinition, range: EpkRange, count: number): string[] => {
-  const samples = Array.from({ length: 1024 }, (_, i) => effectivePartitionKey(definition, [`sample-${i}`]))
-    .filter((epk) => inRange(epk, range))
-    .sort();
+  const samples = samplesFor(definition).filter((epk) => inRange(epk, range));
   const boundaries: string[] = [];
   for (let part = 1; part < count; part++) {
     const boundary = samples[Math.floor((part * samples.length) / count)];
