@@ -24,8 +24,7 @@ export const commitTransaction = (
   const lsn = state.lsns.next(containerRid, partition.id, partition.lsn);
   const now = state.clock();
   const changes = writes.map((write): ItemChange => {
-    const id = write.key.slice(write.key.indexOf('\u0000') + 1);
-    const change = { key: write.key, id, partitionKey: write.partitionKey, epk: write.epk, previousEtag: (write.previous?.body._etag as string | undefined) ?? null };
+    const change = { key: write.key, id: write.id, partitionKey: write.partitionKey, epk: write.epk, previousEtag: (write.previous?.body._etag as string | undefined) ?? null };
     if (write.next === null) {
       container.delete(write.key);
       return { ...change, body: null, operationType: 'delete' };
@@ -49,7 +48,6 @@ export const commitTransaction = (
 
 const versionOf = (state: AccountState, item: StoredItem | undefined): ConflictingVersion => ({
   body: item?.body ?? null,
-  region: item?.writtenBy.region ?? '',
   regionIndex: item === undefined ? -1 : state.region(item.writtenBy.region).index,
   committedAt: item?.writtenBy.at ?? 0,
 });
@@ -76,7 +74,7 @@ export const applyReplicated = (state: AccountState, target: Region, record: Rep
   // this copy's change feed must still only move forward.
   const localLsn = record.lsn > partition.lsn ? record.lsn : state.lsns.next(container.resource._rid, partition.id, partition.lsn);
   const policy = container.resource.conflictResolutionPolicy;
-  const incoming: ConflictingVersion = { body: null, region: record.origin, regionIndex: state.region(record.origin).index, committedAt: record.committedAt };
+  const incoming: ConflictingVersion = { body: null, regionIndex: state.region(record.origin).index, committedAt: record.committedAt };
   for (const change of record.changes) {
     const collision = state.multiWrite ? collisionOf(container, change) : undefined;
     if (collision !== undefined) {

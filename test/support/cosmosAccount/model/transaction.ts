@@ -30,6 +30,7 @@ export interface Outcome {
 
 export interface PlannedWrite {
   key: string;
+  id: string;
   partitionKey: string;
   epk: string;
   /** The stored version the transaction started from, if any. */
@@ -61,7 +62,7 @@ const withoutSystemProperties = (body: JsonObject): JsonObject =>
 
 /** The transaction's view of its logical partition: committed items overlaid by its own staged writes. */
 class StagedPartition {
-  private readonly staged = new Map<string, JsonObject | null>();
+  private readonly staged = new Map<string, { id: string; body: JsonObject | null }>();
   private readonly stagedTuples = new Map<string, string>();
   private readonly container: ContainerState;
   readonly partitionKey: string;
@@ -79,7 +80,8 @@ class StagedPartition {
   }
 
   current(key: string): JsonObject | undefined {
-    return this.staged.has(key) ? (this.staged.get(key) ?? undefined) : this.container.get(key)?.body;
+    const staged = this.staged.get(key);
+    return staged === undefined ? this.container.get(key)?.body : (staged.body ?? undefined);
   }
 
   /** True when another item of the partition already holds one of this body's unique tuples. */
@@ -93,16 +95,17 @@ class StagedPartition {
     );
   }
 
-  stage(key: string, body: JsonObject | null): void {
-    this.staged.set(key, body);
+  stage(id: string, body: JsonObject | null): void {
+    const key = this.key(id);
+    this.staged.set(key, { id, body });
     if (body !== null) for (const tuple of this.container.tuplesOf(this.partitionKey, body)) this.stagedTuples.set(tuple, key);
   }
 
   writes(): PlannedWrite[] {
-    return [...this.staged].flatMap(([key, next]) => {
+    return [...this.staged].flatMap(([key, { id, body: next }]) => {
       const previous = this.container.get(key);
       if (previous === undefined && next === null) return [];
-      return [{ key, partitionKey: this.partitionKey, epk: this.epk, previous, next }];
+      return [{ key, id, partitionKey: this.partitionKey, epk: this.epk, previous, next }];
     });
   }
 }
@@ -137,7 +140,7 @@ const run = (view: StagedPartition, container: ContainerState, operation: Operat
     const precondition = current === undefined ? undefined : checkIfMatch(current, operation.ifMatch);
     if (precondition !== undefined) return precondition;
     if (view.violatesUniqueKey(key, body)) return uniqueTaken();
-    view.stage(key, body);
+    view.stage(body.id as string, body);
     return { status: current === undefined ? 201 : 200, body };
   }
   const key = view.key(operation.id);
@@ -149,7 +152,7 @@ const run = (view: StagedPartition, container: ContainerState, operation: Operat
     case 'Read':
       return { status: 200, body: current };
     case 'Delete':
-      view.stage(key, null);
+      view.stage(operation.id, null);
       return { status: 204 };
     case 'Patch': {
       if (!conditionHolds(current, operation.patch.condition)) return preconditionFailed();
@@ -163,7 +166,7 @@ const run = (view: StagedPartition, container: ContainerState, operation: Operat
       if (partitionKeyText(partitionKeyOfItem(container.partitionKeyDefinition, patched)) !== partitionKey)
         return badRequest('A patch cannot change the partition key.');
       if (view.violatesUniqueKey(key, patched)) return uniqueTaken();
-      view.stage(key, patched);
+      view.stage(operation.id, patched);
       return { status: 200, body: patched };
     }
   }

@@ -29,10 +29,9 @@ export interface ConflictResource extends JsonObject {
   conflict_lsn: number;
 }
 
-/** One side of a conflict: a version of an item and which region committed it when. */
+/** One side of a conflict: a version of an item (null: deleted), and which region committed it when. */
 export interface ConflictingVersion {
   body: JsonObject | null;
-  region: string;
   regionIndex: number;
   committedAt: number;
 }

@@ -30,13 +30,13 @@ export type Interception =
 /** May be async: a test can make the state change it wants (a concurrent writer) before answering. */
 export type Interceptor = (request: ReceivedRequest) => Interception | undefined | Promise<Interception | undefined>;
 
-export const kindOf = (method: string, path: string, headers: IncomingHttpHeaders): ReceivedRequest['kind'] => {
+export const kindOf = (path: string, headers: IncomingHttpHeaders): ReceivedRequest['kind'] => {
   const flag = (name: string) => String(headers[name]).toLowerCase() === 'true';
   if (headers['x-ms-cosmos-is-query-plan-request'] !== undefined) return 'queryPlan';
   if (flag('x-ms-cosmos-is-batch-request')) return 'batch';
   if (flag('x-ms-documentdb-isquery')) return 'query';
   if (headers['a-im'] !== undefined) return 'changeFeed';
-  return /\/docs(\/|$)/.test(path) && method !== 'OPTIONS' ? 'document' : 'metadata';
+  return /\/docs(\/|$)/.test(path) ? 'document' : 'metadata';
 };
 
 /** Intercepts the first `count` requests that match, then lets them through. */

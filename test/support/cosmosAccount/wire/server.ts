@@ -97,7 +97,7 @@ export class EndpointServer {
     const region = this.options.servingRegion();
     const method = req.method ?? 'GET';
     const path = pathOf(req);
-    const received: ReceivedRequest = { region: region.name, via: this.options.via, method, path, kind: kindOf(method, path, req.headers), headers: req.headers, body };
+    const received: ReceivedRequest = { region: region.name, via: this.options.via, method, path, kind: kindOf(path, req.headers), headers: req.headers, body };
     this.options.record(received);
     const call: IncomingCall = { method, path, headers: req.headers, body };
     if (region.reachability !== 'up') return this.answer(req, res, received, serviceUnavailable());
