@@ -10,18 +10,18 @@ import { unique, until } from './accountFixture.ts';
 
 // The product configured from the environment startCosmosAccountForApp hands out (EVENT_STORE=cosmos,
 // COSMOS_ENDPOINT, COSMOS_KEY), on a two-region account: a forced failover loses an acknowledged event,
-// the old region comes back, and the product's reconciler finds it on the real conflicts feed and
-// appends it again, through the new write region.
+// the old region comes back, and the product's reconciler of the new write region (REGION=northeurope)
+// finds it on the real conflicts feed and appends it again.
 
 const event = (type: string): PreparedEvent => ({ id: newEventId(), type, schemaVersion: 1, data: {}, metadata: {} });
 
 describe('the product on the test account', () => {
   it('recovers an event lost in a forced failover from the conflicts feed', async () => {
     const { account, env, close } = await startCosmosAccountForApp({ regions: ['westeurope', 'northeurope'] });
-    const config = loadConfig(env);
-    const settings = cosmosSettingsFrom(config);
-    const store = await CosmosEventStore.open({ connection: settings.events, database: settings.database, region: 'local' });
-    const opened = await openCosmosConflictFeed(config);
+    const west = cosmosSettingsFrom(loadConfig({ ...env, REGION: 'westeurope' }));
+    const northConfig = loadConfig({ ...env, REGION: 'northeurope' });
+    const north = cosmosSettingsFrom(northConfig);
+    const store = await CosmosEventStore.open({ connection: west.events, database: west.database, region: west.region });
     try {
       const stream = { aggregateType: 'Order', aggregateId: unique('o') };
       const [placed, paid] = [event('Placed'), event('Paid')];
@@ -32,14 +32,20 @@ describe('the product on the test account', () => {
 
       await account.cut('westeurope');
       account.forcedFailover('northeurope');
-      expect((await store.readStream(stream, { fromVersion: 1, limit: 10 }))?.events.map((e) => e.id)).toEqual([placed.id]);
-      await account.heal('westeurope');
-
-      const report = await reconcileConflicts({ feed: opened.feed, store, region: 'northeurope' });
-      expect(report).toMatchObject({ feed: 'cosmos', reappended: 1, failed: 0 });
-      expect((await store.readStream(stream, { fromVersion: 1, limit: 10 }))?.events.map((e) => e.id)).toEqual([placed.id, paid.id]);
+      await store.close();
+      const northStore = await CosmosEventStore.open({ connection: north.events, database: north.database, region: north.region });
+      const opened = await openCosmosConflictFeed(northConfig);
+      try {
+        expect((await northStore.readStream(stream, { fromVersion: 1, limit: 10 }))?.events.map((e) => e.id)).toEqual([placed.id]);
+        await account.heal('westeurope');
+        const report = await reconcileConflicts({ feed: opened.feed, store: northStore, region: 'northeurope' });
+        expect(report).toMatchObject({ feed: 'cosmos', reappended: 1, failed: 0 });
+        expect((await northStore.readStream(stream, { fromVersion: 1, limit: 10 }))?.events.map((e) => e.id)).toEqual([placed.id, paid.id]);
+      } finally {
+        opened.close();
+        await northStore.close();
+      }
     } finally {
-      opened.close();
       await store.close();
       await close();
     }
