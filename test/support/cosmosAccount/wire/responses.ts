@@ -41,7 +41,7 @@ export const writeForbidden = (): Reply => errorReply(403, 'Forbidden', 'The req
  * (https://learn.microsoft.com/azure/cosmos-db/nosql/troubleshoot-sdk-availability). Note what
  * @azure/cosmos 4.x actually does (retry/sessionRetryPolicy.js + retryUtility.js): on a single-write
  * account it retries once, in the same preferred region, after dropping the container's session
- * tokens; so a lagging read region then answers from its stale copy. test/account/session.test.ts
+ * tokens; so a lagging read region then answers from its stale copy. test/account/regions.test.ts
  * pins that behaviour.
  */
 export const readSessionNotAvailable = (): Reply =>
