@@ -21,7 +21,7 @@ import {
   type ViewStore,
 } from '../core/index.ts';
 import { ConsumerHeldError, notPausable, notRebuildable, UnknownConsumerError, UnknownViewError } from './errors.ts';
-import { applyBatch, type ApplyContext } from './projection/applyBatch.ts';
+import { applyBatch, ConfirmedProgress, type ApplyContext, type Divergence } from './projection/applyBatch.ts';
 import { cachedViewStore } from './projection/documentCache.ts';
 import { progressViewName, storedViewName } from './projection/viewNames.ts';
 import { handleReactorBatch } from './reactor/handleEvents.ts';
@@ -80,6 +80,8 @@ const DEFAULT_RETRY_BUDGET_MS = 5_000;
 const RECHECK_MS = 250;
 /** Documents a runtime remembers between batches (each a few hundred bytes for typical views). */
 const DOCUMENT_CACHE_SIZE = 10_000;
+/** Divergence records a state record keeps, newest last. */
+const MAX_DIVERGENCE_RECORDS = 10;
 /** Where reactors kept their records before they were consumers like projections (read once, then migrated). */
 const LEGACY_REACTOR_VIEW = '_reactors';
 
@@ -118,7 +120,7 @@ export class ConsumerRuntime implements ConsumerControl {
     const handlerRetry: RetryPolicy = { maxAttempts: attempts, ...(options.handlerBackoff ?? DEFAULT_HANDLER_BACKOFF) };
     this.reactorRetry = { maxAttempts: attempts, ...(options.reactorBackoff ?? DEFAULT_REACTOR_BACKOFF) };
     // Batches read through a cache of recent documents; reads for the API always go to the store.
-    this.context = { views: cachedViewStore(options.views, DOCUMENT_CACHE_SIZE), handlerRetry, now: () => this.now() };
+    this.context = { views: cachedViewStore(options.views, DOCUMENT_CACHE_SIZE), handlerRetry, now: () => this.now(), confirmed: new ConfirmedProgress() };
   }
 
   /** Every consumer: projections first, then reactors. */
@@ -169,7 +171,9 @@ export class ConsumerRuntime implements ConsumerControl {
   /**
    * One step of a rebuild: replays a page of the log into the new generation. Once the replay reaches
    * the head it asks live passes to hold (`switching`), replays to the head once more, and only then
-   * switches, so no event applied live to the old generation can be missing from the new one.
+   * switches, so no event applied live to the old generation can be missing from the new one. Live
+   * batches meanwhile reach the new generation too (see projectLive), so an event the replay's source
+   * had not yet received when it passed is not lost either.
    */
   async rebuildStep(name: string, source: ReplaySource, limit: number): Promise<RebuildStepOutcome> {
     const consumer = this.consumer(name);
@@ -181,6 +185,10 @@ export class ConsumerRuntime implements ConsumerControl {
     const page = await source.readFrom(rebuild.cursor, limit);
     const outcome = await applyBatch(this.context, { projection: consumer.projection, generation: rebuild.generation, skip: skippedIds(state) }, page.events);
     const sameRebuild = (current: ConsumerState): boolean => current.rebuild?.generation === rebuild.generation;
+    if (outcome.divergences.length > 0) {
+      await this.repairRebuild(consumer, rebuild.generation, outcome.divergences);
+      return 'progress';
+    }
 
     if (outcome.poison !== undefined) {
       // The cursor stays at the page start: on resume the page is read again and its applied part skipped.
@@ -212,6 +220,9 @@ export class ConsumerRuntime implements ConsumerControl {
         definitionVersion: advanced.definitionVersion,
         position: page.position ?? current.position,
         eventsApplied: advanced.eventsApplied,
+        ...(current.divergence === undefined
+          ? {}
+          : { divergence: { ...current.divergence, repaired: Math.min(current.divergence.detected, current.divergence.repaired + advanced.repairs) } }),
         retired: [...current.retired, { generation: current.generation, at: this.now() }],
         updatedAt: this.now(),
       };
@@ -333,9 +344,18 @@ export class ConsumerRuntime implements ConsumerControl {
     events: readonly DeliveredEvent[],
     options: DeliveryOptions,
   ): Promise<LiveOutcome> {
-    const outcome = await applyBatch(this.context, { projection: consumer.projection, generation: state.generation, skip: skippedIds(state) }, events);
+    const skip = skippedIds(state);
+    const outcome = await applyBatch(this.context, { projection: consumer.projection, generation: state.generation, skip }, events);
     const halt = outcome.poison && this.haltRecord(outcome.poison.event, outcome.poison.error, outcome.poison.attempts, 'live');
-    await this.record(consumer, events.slice(0, outcome.processed), outcome.processed, halt, options.ignored);
+    const processed = events.slice(0, outcome.processed);
+    // A generation a rebuild is filling gets the live events too, where its replay has already reached their
+    // stream: the replay's source may not have had them when it passed. Its own failures wait for the replay.
+    const rebuild = state.rebuild;
+    const intoRebuild =
+      rebuild && (await applyBatch(this.context, { projection: consumer.projection, generation: rebuild.generation, skip, contiguousOnly: true }, processed));
+    if (outcome.divergences.length > 0) await this.noteDivergences(consumer, outcome.divergences);
+    else if (rebuild && intoRebuild && intoRebuild.divergences.length > 0) await this.repairRebuild(consumer, rebuild.generation, intoRebuild.divergences);
+    await this.record(consumer, processed, outcome.processed, halt, options.ignored);
     return { processed: outcome.processed, applied: outcome.applied, halted: halt };
   }
 
@@ -362,6 +382,35 @@ export class ConsumerRuntime implements ConsumerControl {
     if (stopped?.outcome.kind === 'later')
       throw new ConsumerHeldError(consumer.name, 'retrying', describeError(stopped.outcome.error), stopped.outcome.retryAfterMs, stopped.outcome.error);
     return { processed: outcome.processed, applied: outcome.handled, halted: halt };
+  }
+
+  /**
+   * The serving views applied events the log no longer holds at those positions: a forced failover
+   * replaced them. Recorded, logged by the host, and repaired from the log by a rebuild (one already
+   * under way takes them on: its replay reads the log as it is now).
+   */
+  private async noteDivergences(consumer: Consumer, divergences: readonly Divergence[]): Promise<void> {
+    const at = this.now();
+    await this.update(consumer, (state) => {
+      const before = state.divergence ?? { detected: 0, repaired: 0, last: [] };
+      const divergence = {
+        detected: before.detected + divergences.length,
+        repaired: before.repaired,
+        last: [...before.last, ...divergences.map((d) => ({ ...d, at }))].slice(-MAX_DIVERGENCE_RECORDS),
+      };
+      const rebuilding = state.rebuild !== undefined ? { ...state, rebuild: { ...state.rebuild, repairs: state.rebuild.repairs + divergences.length } } : this.withRebuild(state, consumer, divergences.length);
+      return { ...rebuilding, divergence, updatedAt: at };
+    });
+    this.control.notify();
+  }
+
+  /** The generation a rebuild is filling applied an event the log has since replaced: the rebuild starts over. */
+  private async repairRebuild(consumer: Consumer, generation: number, divergences: readonly Divergence[]): Promise<void> {
+    await this.update(consumer, (state) =>
+      state.rebuild?.generation === generation ? this.withRebuild(state, consumer, state.rebuild.repairs) : undefined,
+    );
+    this.failures.set(consumer.name, `rebuild restarted: ${divergences.length} event(s) replaced in the log since the replay read them`);
+    this.control.notify();
   }
 
   /** What a live batch changed in the consumer's record: position, counts, a halt. */
@@ -396,6 +445,7 @@ export class ConsumerRuntime implements ConsumerControl {
       generation: state.generation,
       eventsApplied: state.eventsApplied,
       ignoredDocuments: state.ignoredDocuments,
+      ...(state.divergence === undefined ? {} : { divergence: state.divergence }),
       ...(consumer.kind === 'reactor' ? { paused: state.paused !== undefined } : {}),
       ...(state.halt === undefined ? {} : { halt: state.halt }),
       skipped: state.skipped,
@@ -440,12 +490,12 @@ export class ConsumerRuntime implements ConsumerControl {
     return consumer.version > state.definitionVersion && consumer.version > (state.rebuild?.definitionVersion ?? 0);
   }
 
-  private withRebuild(state: ConsumerState, consumer: Consumer): ConsumerState {
+  private withRebuild(state: ConsumerState, consumer: Consumer, repairs = state.rebuild?.repairs ?? 0): ConsumerState {
     const generation = Math.max(state.generation, state.rebuild?.generation ?? 0, ...state.retired.map((r) => r.generation)) + 1;
     const now = this.now();
     return {
       ...state,
-      rebuild: { generation, definitionVersion: consumer.version, position: 0, eventsApplied: 0, startedAt: now, switching: false },
+      rebuild: { generation, definitionVersion: consumer.version, position: 0, eventsApplied: 0, startedAt: now, switching: false, repairs },
       retired: state.rebuild === undefined ? state.retired : [...state.retired, { generation: state.rebuild.generation, at: now }],
       updatedAt: now,
     };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConsistencyPoint } from './consistencyToken.ts';
-import { HaltRecord, SkipRecord, type StoredViewDocument } from './consumerStores.ts';
+import { DivergenceState, HaltRecord, SkipRecord, type StoredViewDocument } from './consumerStores.ts';
 import { ProjectionName } from './projection.ts';
 
 // The port between the API and a host's consumers. A consumer is listed by `GET /api/projections` in
@@ -26,6 +26,8 @@ export const ConsumerEntry = z
     ignoredDocuments: z.number().int(),
     /** Reactors only: held by an operator (status is then `halted`). */
     paused: z.boolean().optional(),
+    /** Projections only, once any was found: events whose position the views had applied under another id, and the repairs. */
+    divergence: DivergenceState.optional(),
     halt: HaltRecord.optional(),
     skipped: z.array(SkipRecord),
     rebuild: z

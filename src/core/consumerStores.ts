@@ -71,8 +71,31 @@ export const RebuildState = z.object({
   startedAt: z.string(),
   /** Set once the replay reached the head; live passes hold until the switch (see docs/projections.md). */
   switching: z.boolean(),
+  /** Divergences this rebuild repairs when it switches (they were found in the serving generation). */
+  repairs: z.number().int().min(0).default(0),
 });
 export type RebuildState = z.infer<typeof RebuildState>;
+
+/** An event found at a position a projection had applied under another id: the log's copy changed. */
+export const DivergenceRecord = z.object({
+  streamId: z.string(),
+  sequence: z.number().int(),
+  /** The id the views had applied at that position. */
+  appliedId: z.string(),
+  /** The id the log holds there now. */
+  eventId: z.string(),
+  at: z.string(),
+});
+export type DivergenceRecord = z.infer<typeof DivergenceRecord>;
+
+/** Divergences found in a projection's serving views, and how many a rebuild from the log has repaired. */
+export const DivergenceState = z.object({
+  detected: z.number().int().min(0),
+  repaired: z.number().int().min(0),
+  /** The latest found, newest last (bounded). */
+  last: z.array(DivergenceRecord),
+});
+export type DivergenceState = z.infer<typeof DivergenceState>;
 
 /** Records written before consumers were one kind named the consumer `projection`. */
 const withConsumerName = (value: unknown): unknown =>
@@ -112,6 +135,7 @@ export const ConsumerState = z.preprocess(
     retired: z.array(z.object({ generation: z.number().int(), at: z.string() })),
     /** Documents of the events container that were neither events nor marked as ours, passed over. */
     ignoredDocuments: z.number().int().min(0).default(0),
+    divergence: DivergenceState.optional(),
     updatedAt: z.string(),
   }),
 );

@@ -10,6 +10,7 @@ export * from './errors.ts';
 export * from './eventIds.ts';
 export * from './expectedVersion.ts';
 export * from './feedDocuments.ts';
+export * from './freeze.ts';
 export * from './logger.ts';
 export * from './ports.ts';
 export * from './projection.ts';

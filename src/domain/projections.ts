@@ -133,25 +133,37 @@ export interface EmailReservationView {
 
 export interface PendingReservation {
   [field: string]: unknown;
+  /** The reservation stream's aggregate id (hex SHA-256 of the normalized address). */
+  emailAddressId: string;
   email: string;
   userId: string;
   reservedAt: string;
 }
 
-/** Reservations still waiting for their registration, one document per hour they were made in. */
+/**
+ * Reservations still waiting for their registration, by the hour they were made in and a bucket of
+ * their address: a busy hour spreads over `RESERVATION_BUCKETS` documents, so none outgrows an item.
+ */
 export interface PendingReservationsView {
   [field: string]: unknown;
   hour: string;
-  /** By email address id (the reservation stream's aggregate id). */
-  reservations: Record<string, PendingReservation>;
+  /** In the order they were made (a list: copying it per event stays cheap where a large keyed map would not). */
+  reservations: PendingReservation[];
 }
 
-/** The key of the pending-reservations document of a time: `YYYY-MM-DDTHH` (UTC). */
+/** The hour of a time: `YYYY-MM-DDTHH` (UTC). */
 export const reservationHour = (isoTime: string): string => new Date(isoTime).toISOString().slice(0, 13);
+
+/** Email address ids are hex SHA-256: their first digit spreads reservations evenly over 16 buckets. */
+export const RESERVATION_BUCKETS = [...'0123456789abcdef'];
+
+/** The key of a pending-reservations document: `YYYY-MM-DDTHH.{bucket}`. */
+export const pendingReservationsKey = (hour: string, emailAddressId: string): string => `${hour}.${emailAddressId.charAt(0)}`;
 
 export const emailReservationProjection = defineProjection({
   name: 'email-reservations',
-  version: 1,
+  // 2: pending reservations are bucketed within the hour.
+  version: 2,
   eventTypes: ['EmailReserved', 'EmailReservationConfirmed', 'EmailReservationReleased'],
   views: [
     defineView<EmailReservationView>({
@@ -176,15 +188,18 @@ export const emailReservationProjection = defineProjection({
       keysOf: (stored) => {
         if (!of(EMAIL_ADDRESS)(stored)) return [];
         const event = decodeEvent(EmailAddressEvents, stored);
-        return event === undefined ? [] : [reservationHour(event.data.reservedAt)];
+        return event === undefined ? [] : [pendingReservationsKey(reservationHour(event.data.reservedAt), stored.aggregateId)];
       },
-      reduce: (current, stored, hour) => {
+      reduce: (current, stored, key) => {
         const event = decodeEvent(EmailAddressEvents, stored);
-        const reservations = { ...current?.reservations };
-        const held = reservations[stored.aggregateId];
-        if (event?.type === 'EmailReserved') reservations[stored.aggregateId] = event.data;
-        else if (event !== undefined && held?.userId === event.data.userId) delete reservations[stored.aggregateId];
-        return { hour, reservations };
+        const hour = key.slice(0, key.indexOf('.'));
+        const emailAddressId = stored.aggregateId;
+        const others = (current?.reservations ?? []).filter((r) => r.emailAddressId !== emailAddressId);
+        const held = current?.reservations.find((r) => r.emailAddressId === emailAddressId);
+        if (event?.type === 'EmailReserved') return { hour, reservations: [...others, { emailAddressId, ...event.data }] };
+        // Confirmed or released: it leaves the index, unless the address is held by someone else by now.
+        if (event === undefined || (held !== undefined && held.userId !== event.data.userId)) return current ?? { hour, reservations: [] };
+        return { hour, reservations: others };
       },
     }),
   ],

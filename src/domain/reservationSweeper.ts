@@ -1,5 +1,5 @@
 import { describeError, type ConsumerControl, type EventStore } from '../core/index.ts';
-import { reservationHour, type PendingReservationsView } from './projections.ts';
+import { pendingReservationsKey, RESERVATION_BUCKETS, reservationHour, type PendingReservationsView } from './projections.ts';
 import { resolveReservation, type ReservationOutcome } from './registration.ts';
 
 // The compensating process for email reservations whose registration never completed. It finds
@@ -41,11 +41,14 @@ export const sweepAbandonedReservations = async (options: SweepOptions): Promise
   const cutoff = now.getTime() - options.reservationTimeoutMs;
   const report: SweepReport = { checked: 0, confirmed: 0, released: 0, failed: 0, errors: [] };
   const context = { store: options.store, region: options.region, reservationTimeoutMs: options.reservationTimeoutMs, now: () => now };
-  for (const hour of hoursBetween(cutoff - (options.lookbackHours ?? DEFAULT_LOOKBACK_HOURS) * HOUR_MS, cutoff)) {
-    const read = await options.consumers.readView('pendingEmailReservations', hour, { waitMs: 0 });
+  const keys = hoursBetween(cutoff - (options.lookbackHours ?? DEFAULT_LOOKBACK_HOURS) * HOUR_MS, cutoff).flatMap((hour) =>
+    RESERVATION_BUCKETS.map((bucket) => pendingReservationsKey(hour, bucket)),
+  );
+  for (const key of keys) {
+    const read = await options.consumers.readView('pendingEmailReservations', key, { waitMs: 0 });
     if (read.kind !== 'found') continue;
     const { reservations } = read.document.data as PendingReservationsView;
-    for (const [emailAddressId, reservation] of Object.entries(reservations)) {
+    for (const { emailAddressId, ...reservation } of reservations) {
       if (Date.parse(reservation.reservedAt) > cutoff) continue;
       report.checked++;
       let outcome: ReservationOutcome;

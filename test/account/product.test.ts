@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { newEventId, type PreparedEvent } from '../../src/core/index.ts';
-import { openCosmosConflictFeed } from '../../src/regions/cosmosConflictFeed.ts';
-import { reconcileConflicts } from '../../src/regions/reconciler.ts';
+import { openCosmosConflictFeed } from '../../src/reconciliation/cosmosConflictFeed.ts';
+import { reconcileConflicts } from '../../src/reconciliation/reconciler.ts';
 import { CosmosEventStore } from '../../src/stores/cosmos/cosmosEventStore.ts';
 import { openCosmosProjectionStorage } from '../../src/stores/cosmos/projectionStorage.ts';
 import { cosmosSettingsFrom } from '../../src/stores/cosmos/settings.ts';

@@ -136,8 +136,9 @@ export const describeViewStoreContract = (name: string, open: () => Promise<Proj
         eventsApplied: 40,
         halt: { eventId: 'e1', streamId: 'Order-1', sequence: 3, type: 'Bad', position: 41, error: 'Error: boom', attempts: 5, at: '2025-01-02T03:04:05.678Z', phase: 'live' },
         skipped: [{ eventId: 'e0', streamId: 'Order-0', sequence: 1, type: 'Bad', error: 'Error: x', attempts: 5, at: '2025-01-02T03:04:05.678Z', phase: 'rebuild', skippedAt: '2025-01-02T03:04:06.000Z' }],
-        rebuild: { generation: 2, definitionVersion: 2, cursor: 'c1', position: 10, eventsApplied: 10, startedAt: '2025-01-02T03:04:05.678Z', switching: false },
+        rebuild: { generation: 2, definitionVersion: 2, cursor: 'c1', position: 10, eventsApplied: 10, startedAt: '2025-01-02T03:04:05.678Z', switching: false, repairs: 1 },
         retired: [{ generation: 0, at: '2025-01-01T00:00:00.000Z' }],
+        divergence: { detected: 1, repaired: 0, last: [{ streamId: 'Order-2', sequence: 4, appliedId: 'a', eventId: 'b', at: '2025-01-02T03:04:05.678Z' }] },
       });
       const second = await storage.checkpoints.put(full, { etag: first });
       expect(second).toEqual(expect.any(String));

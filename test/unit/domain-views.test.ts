@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAbsentView, type EventEnvelope, type JsonObject } from '../../src/core/index.ts';
 import { emailReservationProjection, postProjection, reducePost, userProjection, type PostDocument } from '../../src/domain/projections.ts';
-import { applyBatch } from '../../src/consumers/projection/applyBatch.ts';
+import { applyBatch, ConfirmedProgress } from '../../src/consumers/projection/applyBatch.ts';
 import { MemoryViewStore } from '../../src/stores/memory/memoryProjectionStorage.ts';
 
 // The views must converge: the same set of events gives the same documents whatever order the
@@ -66,7 +66,7 @@ const batches = <T>(items: T[], sizes: number[]): T[][] => {
   return out;
 };
 
-const context = (views: MemoryViewStore) => ({ views, handlerRetry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, now: () => '2025-01-01T12:00:00.000Z' });
+const context = (views: MemoryViewStore) => ({ views, handlerRetry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, now: () => '2025-01-01T12:00:00.000Z', confirmed: new ConfirmedProgress() });
 
 /** The stored documents of the post view, by key, as the runtime leaves them. */
 const project = async (deliveries: EventEnvelope[][]): Promise<Record<string, JsonObject | null>> => {
@@ -159,7 +159,7 @@ describe('user and reservation views', () => {
     expect(await apply(userProjection, [envelope('Other', 'u1', 1, 'UserRegistered', { email: 'a@x.io', name: 'A' }, BASE)])).toEqual([]);
   });
 
-  it('pending reservations leave the hour index when confirmed or released, and the address view follows its stream', async () => {
+  it('pending reservations leave the hour index (bucketed by address) when confirmed or released, and the address view follows its stream', async () => {
     const at = new Date(BASE + 5 * 60_000).toISOString();
     const later = new Date(BASE + 2 * 3_600_000).toISOString();
     const events = [
@@ -170,10 +170,10 @@ describe('user and reservation views', () => {
       envelope('EmailAddress', 'h2', 2, 'EmailReservationConfirmed', { userId: 'u2', reservedAt: at }, BASE),
     ];
     const documents = Object.fromEntries((await apply(emailReservationProjection, events)).map(([view, key, data]) => [`${view}/${key}`, data]));
-    expect(documents['pendingEmailReservations@1/2025-01-01T10']).toEqual({ hour: '2025-01-01T10', reservations: {} });
-    expect(documents['pendingEmailReservations@1/2025-01-01T12']).toEqual({
+    expect(documents['pendingEmailReservations@1/2025-01-01T10.h']).toEqual({ hour: '2025-01-01T10', reservations: [] });
+    expect(documents['pendingEmailReservations@1/2025-01-01T12.h']).toEqual({
       hour: '2025-01-01T12',
-      reservations: { h1: { email: 'a@x.io', userId: 'u3', reservedAt: later } },
+      reservations: [{ emailAddressId: 'h1', email: 'a@x.io', userId: 'u3', reservedAt: later }],
     });
     expect(documents['emailReservation@1/h1']).toMatchObject({ userId: 'u3', status: 'reserved' });
     expect(documents['emailReservation@1/h2']).toMatchObject({ userId: 'u2', status: 'confirmed' });
