@@ -1,0 +1,140 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeArm } from '../infra/fakeArm.ts';
+
+// The project runs on its own Node 22 (the pinned `node` dev dependency) whatever Node started npm:
+// npm sets $NODE to its own Node, and a machine's `node` may be older. These tests start the
+// wrappers, the bin and npm itself the way a user with an older system Node does.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const dirs: string[] = [];
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** PATH without the node_modules/.bin folders npm puts first, so `node` is the machine's own. */
+const machinePath = (process.env.PATH ?? '').split(delimiter).filter((dir) => !/node_modules[\\/]\.bin$/.test(dir));
+
+/** A Node on the machine's PATH older than 22.6 (one that cannot strip types), if there is one. */
+const findOlderNode = (): string | undefined => {
+  for (const dir of machinePath) {
+    const candidate = join(dir, 'node');
+    if (!existsSync(candidate)) continue;
+    const version = spawnSync(candidate, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+    const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+    if (major > 0 && (major < 22 || (major === 22 && minor < 6))) return candidate;
+  }
+  return undefined;
+};
+const olderNode = findOlderNode();
+if (olderNode === undefined) console.warn('tests with a real older Node skipped: no node older than 22.6 on PATH (the fake one still runs)');
+
+/** A stand-in for an old Node: answers --version like Node 20 and refuses everything else as Node 20 refuses --experimental-strip-types. */
+const fakeOldNode = (): string => {
+  const dir = tempDir('eventlog-old-node-');
+  const node = join(dir, 'node');
+  writeFileSync(node, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo v20.20.2; exit 0; fi\necho "$0: bad option: $1" >&2\nexit 9\n');
+  chmodSync(node, 0o755);
+  return node;
+};
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const run = (command: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { HOME: process.env.HOME, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not end in time\n${stdout}\n${stderr}`));
+    }, 90_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+
+describe('infra/scripts/_run with an older Node in $NODE and on PATH', () => {
+  it('runs the script on the project Node instead', async () => {
+    const node = fakeOldNode();
+    const help = await run(join(ROOT, 'infra/scripts/failover'), ['--help'], { NODE: node, PATH: [dirname(node), ...machinePath].join(delimiter) });
+    expect([help.code, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toContain('usage: infra/scripts/failover --to <region>');
+  });
+
+  it('says in one line what it needs when no Node qualifies', async () => {
+    // A copy of the scripts without node_modules beside them, and only the old Node on PATH.
+    const project = tempDir('eventlog-no-node-');
+    cpSync(join(ROOT, 'infra/scripts/_run'), join(project, 'infra/scripts/_run'));
+    mkdirSync(join(project, 'infra/scripts/src'), { recursive: true });
+    writeFileSync(join(project, 'infra/scripts/src/hello.ts'), 'console.log("hello");\n');
+    const node = fakeOldNode();
+    const result = await run(join(project, 'infra/scripts/_run'), ['hello'], { NODE: node, PATH: [dirname(node), '/usr/bin', '/bin'].join(delimiter) }, project);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'error: hello needs Node.js 22.6 or later: run npm install in the project (it brings its own Node 22), or put such a node on PATH\n',
+    );
+  });
+});
+
+describe.skipIf(olderNode === undefined)('npm, npx and the bin started by an older Node', () => {
+  // npm itself runs on the older Node, as it does for a user whose system Node is older: it sets $NODE to it.
+  const env = (extra: Record<string, string> = {}) => ({ PATH: [dirname(olderNode!), ...machinePath].join(delimiter), ...extra });
+  let fake: FakeArm;
+  let npmCache: string;
+  beforeAll(async () => {
+    fake = new FakeArm({ subscriptionId: '0', resourceGroup: 'rg', accountName: 'a' });
+    await fake.start();
+    npmCache = tempDir('eventlog-npm-cache-');
+  });
+  afterAll(async () => {
+    await fake?.stop();
+  });
+
+  it('npm run failover -- --to northeurope --dry-run ... plans the failover', async () => {
+    const result = await run('npm', ['run', '--silent', 'failover', '--', '--to', 'northeurope', '--dry-run', '--subscription', '0', '--resource-group', 'rg', '--account', 'a'], env({ ARM_ENDPOINT: fake.endpoint, ARM_ACCESS_TOKEN: 'dry-run-token' }));
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(result.stdout).toContain('planned failover to northeurope: northeurope=0, westeurope=1');
+    expect(result.stdout).toContain('[dry-run] would POST');
+    expect(fake.writeRegion()).toBe('westeurope');
+  });
+
+  it('npm run deploy -- --help prints the usage', async () => {
+    const result = await run('npm', ['run', '--silent', 'deploy', '--', '--help'], env());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('usage: infra/scripts/deploy');
+  });
+
+  it('npx eventlog failover --help runs the CLI and the script it calls', async () => {
+    // A cache of its own: npx installs the project's bin there on first use.
+    const result = await run('npx', ['--offline', 'eventlog', 'failover', '--help'], env({ npm_config_cache: npmCache }));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('usage: infra/scripts/failover --to <region>');
+    expect(result.stderr).not.toContain('bad option');
+  });
+
+  it('the bin started by the older Node runs on the project Node', async () => {
+    const result = await run(olderNode!, [join(ROOT, 'bin/eventlog.js'), '--version'], env());
+    expect([result.code, result.stdout, result.stderr]).toEqual([0, `${VERSION}\n`, '']);
+    const usage = await run(olderNode!, [join(ROOT, 'bin/eventlog.js'), 'read', 'not a stream'], env());
+    expect([usage.code, usage.stderr]).toEqual([2, expect.stringMatching(/^eventlog: "not a stream" is not a stream: [^\n]*\n$/)]);
+  });
+});
