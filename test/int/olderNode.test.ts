@@ -131,6 +131,20 @@ describe.skipIf(olderNode === undefined)('npm, npx and the bin started by an old
     expect(result.stderr).not.toContain('bad option');
   });
 
+  it('npm install warns only about dependencies that need Node 22, which the README explains first', async () => {
+    // The project's manifest and lock file alone: npm checks engines while it plans the install.
+    const project = tempDir('eventlog-install-');
+    for (const file of ['package.json', 'package-lock.json']) cpSync(join(ROOT, file), join(project, file));
+    const result = await run('npm', ['install', '--dry-run', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], env({ npm_config_cache: npmCache }), project);
+    expect(result.code).toBe(0);
+    const warned = [...result.stderr.matchAll(/EBADENGINE +package: '([^']+)'/g)].map((m) => m[1]!);
+    expect(warned.some((pkg) => pkg.startsWith('eventlog@'))).toBe(false);
+    const firstLines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').slice(0, 10).join('\n');
+    expect(firstLines).toContain('EBADENGINE');
+    expect(firstLines).toContain('npx eventlog');
+    for (const pkg of warned) expect(firstLines).toContain(pkg.replace(/@[^@]+$/, '').split('/')[0]);
+  });
+
   it('the bin started by the older Node runs on the project Node', async () => {
     const result = await run(olderNode!, [join(ROOT, 'bin/eventlog.js'), '--version'], env());
     expect([result.code, result.stdout, result.stderr]).toEqual([0, `${VERSION}\n`, '']);
