@@ -16,8 +16,12 @@ export interface StoreOptions {
   dataDir?: string;
 }
 
-/** The local host's address as `npm start` uses it: PORT from the same environment, else 7071. */
-const defaultUrl = (env: NodeJS.ProcessEnv): string => `http://127.0.0.1:${env.PORT?.trim() || '7071'}`;
+/** The local host's address as `npm start` uses it: HOST (loopback when it listens on every address) and PORT from the same environment. */
+const defaultUrl = (env: NodeJS.ProcessEnv): string => {
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${env.PORT?.trim() || '7071'}`;
+};
 
 export const positiveInt = (name: string) => (value: string): number => {
   if (!/^[0-9]{1,15}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
