@@ -84,7 +84,7 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
     const method = head ? 'GET' : (req.method ?? 'GET');
     const found = path === undefined ? ({ kind: 'not-found' } as const) : match(method, path);
     const body = await readBody(req);
-    if (found.kind === 'not-found') return send(res, problem(404, 'not-found', 'Not found', `no route for ${req.method} ${url.pathname}`), head);
+    if (found.kind === 'not-found') return send(res, problem(404, 'no-route', 'No such route', `no route for ${req.method} ${url.pathname}`), head);
     if (found.kind === 'bad-path') return send(res, validationProblem([{ path: 'path', message: 'is not valid percent-encoding' }]), head);
     if (found.kind === 'method-not-allowed') {
       const allow = found.allow.join(', ');

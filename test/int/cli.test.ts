@@ -154,6 +154,19 @@ describe('eventlog append, read and tail over HTTP', () => {
     expect([badEvent.code, lines(badEvent.stderr).length]).toEqual([2, 1]);
   });
 
+  it('tells a wrong --url (no route) from a stream without events, and names the URL it called', async () => {
+    const wrong = `${server.url}/wrong`;
+    const read = await eventlog(['read', 'Order-42', '--url', wrong, '--key', API_KEY]);
+    expect([read.code, read.stderr]).toEqual([
+      1,
+      `eventlog: 404 no-route: no route for GET /wrong/api/streams/Order/42/events; called ${wrong}/api/streams/Order/42/events?limit=1000 (is --url the base URL of the API?)\n`,
+    ]);
+    const tail = await eventlog(['tail', 'Order-42', '--url', wrong, '--key', API_KEY]);
+    expect([tail.code, tail.stderr]).toEqual([1, expect.stringMatching(/^eventlog: 404 no-route: no route for GET \/wrong\/api\/streams\/Order\/42; called http:\/\/.*\n$/)]);
+    const missing = await eventlog(['read', 'Order-42', ...http]);
+    expect([missing.code, missing.stderr]).toEqual([1, 'eventlog: stream Order-42 has no events\n']);
+  });
+
   it('tails new events until its timeout, and stops on Ctrl-C', async () => {
     await postJson(server, '/api/streams/Order/cli-tail/events', { events: [{ type: 'Before', data: {} }] }, { 'x-functions-key': API_KEY });
     let appendLater: Promise<unknown> | undefined;

@@ -122,7 +122,8 @@ async function readEvents(ref, asOf) {
     try {
       page = await call(settings.apis[0], ['streams', ref.type, ref.id, 'events'], { query: { limit: 1000, asOf, continuationToken: token } });
     } catch (error) {
-      if (error.status === 404 && token === undefined) return undefined;
+      // Only `not-found` means the stream has no events; `no-route` (or a bare 404) is a wrong API URL.
+      if (error.status === 404 && error.problem.type === 'not-found' && token === undefined) return undefined;
       throw error;
     }
     events.push(...page.events);
