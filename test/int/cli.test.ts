@@ -148,7 +148,7 @@ describe('eventlog append, read and tail over HTTP', () => {
     expect([option.code, option.stderr]).toEqual([2, expect.stringMatching(/^eventlog: unknown option '--frm'.*\n$/)]);
     const noKey = await eventlog(['read', 'Order-cli1', '--url', server.url]);
     expect([noKey.code, noKey.stderr]).toEqual([1, expect.stringMatching(/^eventlog: 401 unauthorized: /)]);
-    const down = await eventlog(['read', 'Order-cli1', '--url', 'http://127.0.0.1:9', '--request-timeout', '2000']);
+    const down = await eventlog(['read', 'Order-cli1', '--url', 'http://127.0.0.1:9', '--request-timeout', '2s']);
     expect([down.code, down.stderr]).toEqual([3, expect.stringMatching(/^eventlog: no answer from http:\/\/127\.0\.0\.1:9\/api\/.*\n$/)]);
     const badEvent = await eventlog(['append', 'Order-cli1', '-t', 'X', '-d', '[1]', ...http]);
     expect([badEvent.code, lines(badEvent.stderr).length]).toEqual([2, 1]);
@@ -167,10 +167,29 @@ describe('eventlog append, read and tail over HTTP', () => {
     expect([missing.code, missing.stderr]).toEqual([1, 'eventlog: stream Order-42 has no events\n']);
   });
 
+  it('takes durations with a unit everywhere, a bare number in the unit its help states, and refuses others in one line', async () => {
+    // --timeout 1500ms stops after 1.5 s; the bare --timeout 1 is one second, as before units existed.
+    for (const timeout of ['1500ms', '1']) {
+      const started = Date.now();
+      const run = await eventlog(['tail', 'Order-cli1', '--interval', '0.2s', '--timeout', timeout, ...http]);
+      expect(run.code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    }
+    const bad = await eventlog(['tail', 'Order-cli1', '--timeout', '5x', ...http]);
+    expect([bad.code, bad.stderr]).toEqual([2, `eventlog: option '--timeout <duration>' argument '5x' is invalid. --timeout must be a duration such as 500ms, 5s or 2m (got "5x")\n`]);
+    const zero = await eventlog(['projections', 'rebuild', 'stream', '--interval', '0ms', ...admin]);
+    expect([zero.code, lines(zero.stderr)]).toEqual([2, [expect.stringMatching(/--interval must be at least 1ms/)]]);
+    for (const command of [['tail'], ['projections', 'rebuild']]) {
+      const help = (await inProcess([...command, '--help'])).stdout.replace(/\s+/g, ' ');
+      expect(help).toMatch(/--interval <duration> [^(]*, e\.g\. 500ms, 5s, 2m \(a bare number is milliseconds\)/);
+      expect(help).toMatch(/--timeout <duration> [^(]*, e\.g\. 500ms, 5s, 2m \(a bare number is seconds\)/);
+    }
+  });
+
   it('tails new events until its timeout, and stops on Ctrl-C', async () => {
     await postJson(server, '/api/streams/Order/cli-tail/events', { events: [{ type: 'Before', data: {} }] }, { 'x-functions-key': API_KEY });
     let appendLater: Promise<unknown> | undefined;
-    const tail = await eventlog(['tail', 'Order-cli-tail', '--interval', '100', '--timeout', '3', '--json', ...http], {
+    const tail = await eventlog(['tail', 'Order-cli-tail', '--interval', '100ms', '--timeout', '3s', '--json', ...http], {
       onStart: () => {
         appendLater = new Promise((resolve) => setTimeout(resolve, 1000)).then(() =>
           postJson(server, '/api/streams/Order/cli-tail/events', { events: [{ type: 'After', data: { n: 1 } }, { type: 'After', data: { n: 2 } }] }, { 'x-functions-key': API_KEY }),
