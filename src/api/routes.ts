@@ -1,8 +1,9 @@
 import { health } from './handlers/health.ts';
+import { apiIndex, navigationOperations, streamIdPath } from './handlers/navigation.ts';
 import { listProjections, rebuildProjection, resumeProjection } from './handlers/projections.ts';
 import { appendToStream, getStream, readStream } from './handlers/streams.ts';
 import { getView } from './handlers/views.ts';
-import { openApiResponse } from './openapi.ts';
+import { openApiResponse, registerOperations } from './openapi.ts';
 import type { ApiServices } from './services.ts';
 import type { Route } from './types.ts';
 import { domainRoutes } from '../domain/routes.ts';
@@ -33,4 +34,8 @@ export const routes: Route<ApiServices>[] = [
   { name: 'resumeProjection', method: 'POST', route: 'projections/{name}/resume', authLevel: 'admin', handle: resumeProjection },
   ...reactorRoutes,
   ...domainRoutes,
+  // Navigation: `GET /api` (a template Azure accepts for the prefix itself) and a stream asked for by its id.
+  { name: 'apiIndex', method: 'GET', route: '{index:maxlength(0)?}', authLevel: 'anonymous', handle: apiIndex },
+  { name: 'streamIdPath', method: 'GET', route: 'streams/{streamId}', authLevel: 'anonymous', handle: streamIdPath },
 ];
+registerOperations(navigationOperations);

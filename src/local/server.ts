@@ -46,6 +46,13 @@ const listen = (server: Server, host: string, port: number): Promise<void> =>
     server.listen(port, host, () => resolve());
   });
 
+/**
+ * The path below `/api` that the route table matches. `/api` itself is the API's index, and so is the
+ * site root `/`: outside the API, so only the local host answers it (in Azure the Functions host owns `/`).
+ */
+const routePathOf = (pathname: string): string | undefined =>
+  pathname === '/' || pathname === '/api' ? '' : pathname.startsWith(BASE_PATH) ? pathname.slice(BASE_PATH.length) : undefined;
+
 /** Reads at most one byte past the limit, so an oversized body is recognised without buffering it. */
 const readBody = (request: IncomingMessage): Promise<Uint8Array | undefined> =>
   new Promise((resolve, reject) => {
@@ -78,7 +85,7 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname.startsWith(BASE_PATH) ? url.pathname.slice(BASE_PATH.length) : undefined;
+    const path = routePathOf(url.pathname);
     // HEAD is GET without the body (RFC 9110), so every GET route answers it.
     const head = req.method === 'HEAD';
     const method = head ? 'GET' : (req.method ?? 'GET');
