@@ -107,7 +107,7 @@ const isAbsent = (answer: HttpAnswer): boolean =>
 
 const streamSegments = (stream: StreamRef): string[] => ['streams', stream.aggregateType, stream.aggregateId];
 
-/** A typed client of the event log's HTTP API (DESIGN.md), for a local host and a deployed Function App alike. */
+/** A typed client of the event log's HTTP API (docs/api.md), for a local host and a deployed Function App alike. */
 export const createEventLogClient = (options: EventLogClientOptions): EventLogClient => {
   const send: Transport = createTransport({
     apiUrl: apiUrlOf(options.url),
