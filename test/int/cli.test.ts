@@ -316,6 +316,28 @@ describe('eventlog export and import on stores', () => {
     expect(parseLines((await eventlog(['export', '--data-dir', target])).stdout)).toHaveLength(1);
   });
 
+  it('leaves a new --data-dir as it was when the import fails, or only checks (--dry-run)', async () => {
+    const parent = dir();
+    const target = join(parent, 'restored');
+    const badJson = await eventlog(['import', '--data-dir', target], { input: 'not json\n' });
+    expect([badJson.code, badJson.stderr]).toEqual([1, expect.stringMatching(/^eventlog: stdin:1: not valid JSON \(.*\)\n$/)]);
+    expect(existsSync(target)).toBe(false);
+    const gap = JSON.stringify({ id: '3f1c0d52-1111-4a1e-9a55-000000000009', streamId: 'Copy-y', aggregateType: 'Copy', aggregateId: 'y', sequence: 2, type: 'Made', schemaVersion: 1, data: {}, metadata: {}, recordedAt: new Date().toISOString(), region: 'local' });
+    const missingStart = await eventlog(['import', '--data-dir', target], { input: `${gap}\n` });
+    expect([missingStart.code, missingStart.stderr]).toEqual([1, expect.stringMatching(/^eventlog: stdin:1: stream Copy-y starts at sequence 2, but the target has no such stream/)]);
+    const noFile = await eventlog(['import', join(parent, 'nothing.jsonl'), '--data-dir', target]);
+    expect([noFile.code, noFile.stderr]).toEqual([1, `eventlog: ${join(parent, 'nothing.jsonl')}: no such file\n`]);
+    expect(existsSync(target)).toBe(false);
+
+    const first = gap.replace('"sequence":2', '"sequence":1').replace('000000000009', '000000000008');
+    const dry = await eventlog(['import', '--dry-run', '--data-dir', target], { input: `${first}\n` });
+    expect([dry.code, dry.stdout]).toEqual([0, 'would import 1 events into 1 streams (1 read, 0 already present)\n']);
+    expect(existsSync(target)).toBe(false);
+    const done = await eventlog(['import', '--data-dir', target], { input: `${first}\n${gap}\n` });
+    expect([done.code, done.stdout]).toEqual([0, 'imported 2 events into 1 streams (2 read, 0 already present)\n']);
+    expect(parseLines((await eventlog(['export', '--data-dir', target])).stdout).map((e) => e.sequence)).toEqual([1, 2]);
+  });
+
   it('exports named streams, and says so when the log or the stream is missing', async () => {
     const named = await eventlog(['export', 'Copy-s1', '--data-dir', server.dataDir]);
     expect(parseLines(named.stdout).map((e) => [e.streamId, e.sequence])).toEqual([
