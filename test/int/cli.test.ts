@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -10,41 +9,23 @@ import { routes } from '../../src/api/routes.ts';
 import { defineProjection, defineView, type EventEnvelope } from '../../src/core/index.ts';
 import { streamProjection } from '../../src/projections/streamProjection.ts';
 import { initTestDatabase, startCosmosTestServer, TEST_KEY, type CosmosTestServer } from '../support/cosmosServer.ts';
-import { postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
+import { postJson, startTestServer, type TestServer } from '../support/http.ts';
+import { runProcess, tempDirs, type ProcessRun } from '../support/processes.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const API_KEY = 'cli-api-key';
 const ADMIN_KEY = 'cli-admin-key';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = ProcessRun;
 
 /** Runs `eventlog` as a child process, as a user would; bounded in time. */
 const eventlog = (args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number; onStart?: (kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], {
-      // Nothing from the test's own environment decides where the CLI goes or which store it opens.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`eventlog ${args.join(' ')} did not end in time\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 20_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-    options.onStart?.((signal) => child.kill(signal));
+  runProcess(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], {
+    // Nothing from the test's own environment decides where the CLI goes or which store it opens.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+    input: options.input,
+    timeoutMs: options.timeoutMs,
+    onStart: (child) => options.onStart?.((signal) => child.kill(signal)),
   });
 
 /** Runs a command line in this process with captured output. */
@@ -247,15 +228,7 @@ describe('eventlog projections over HTTP', () => {
 });
 
 describe('eventlog export and import on stores', () => {
-  const dirs: string[] = [];
-  const dir = () => {
-    const created = tempDir('eventlog-cli-');
-    dirs.push(created);
-    return created;
-  };
-  afterAll(() => {
-    for (const created of dirs) rmSync(created, { recursive: true, force: true });
-  });
+  const dir = tempDirs('eventlog-cli-');
 
   it('copies a SQLite log into another store with identical streams: ids, order, data, metadata, region', async () => {
     for (const n of [1, 2, 3])
@@ -267,9 +240,8 @@ describe('eventlog export and import on stores', () => {
     expect(source.filter((e) => e.streamId.startsWith('Copy-'))).toHaveLength(6);
 
     const target = dir();
-    const file = join(target, '..', `${target.split('/').pop()}.jsonl`);
+    const file = join(dir(), 'export.jsonl');
     writeFileSync(file, exported.stdout);
-    dirs.push(file);
     const imported = await eventlog(['import', file, '--store', 'sqlite', '--data-dir', target]);
     expect([imported.code, imported.stdout]).toEqual([0, `imported ${source.length} events into ${new Set(source.map((e) => e.streamId)).size} streams (${source.length} read, 0 already present)\n`]);
 

@@ -1,45 +1,22 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startChildHost } from '../support/childHost.ts';
-import { tempDir } from '../support/http.ts';
+import { runProcess, tempDirs } from '../support/processes.ts';
 
 // Starting the local host as `npm start` does (a child process): what it says when it cannot listen,
 // and where it listens.
 
 const MAIN = fileURLToPath(new URL('../../src/local/main.ts', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const dirs: string[] = [];
-const dataDir = () => {
-  const dir = tempDir('eventlog-start-');
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const dataDir = tempDirs('eventlog-start-');
 
 /** Runs the local host until it exits on its own (or is killed after the timeout). */
-const startFailing = (env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir(), ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the local host did not exit:\n${stdout}\n${stderr}`));
-    }, 20_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+const startFailing = (env: Record<string, string>) =>
+  runProcess(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir(), ...env } });
 
 const occupy = (): Promise<Server> =>
   new Promise((resolve) => {

@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeArm } from '../infra/fakeArm.ts';
+import { runProcess, tempDirs } from '../support/processes.ts';
 
 // The project runs on its own Node 22 (the pinned `node` dev dependency) whatever Node started npm:
 // npm sets $NODE to its own Node, and a machine's `node` may be older. These tests start the
@@ -12,15 +12,7 @@ import { FakeArm } from '../infra/fakeArm.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const dirs: string[] = [];
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs('eventlog-older-node-');
 
 /** PATH without the node_modules/.bin folders npm puts first, so `node` is the machine's own. */
 const machinePath = (process.env.PATH ?? '').split(delimiter).filter((dir) => !/node_modules[\\/]\.bin$/.test(dir));
@@ -41,36 +33,15 @@ if (olderNode === undefined) console.warn('tests with a real older Node skipped:
 
 /** A stand-in for an old Node: answers --version like Node 20 and refuses everything else as Node 20 refuses --experimental-strip-types. */
 const fakeOldNode = (): string => {
-  const dir = tempDir('eventlog-old-node-');
+  const dir = tempDir();
   const node = join(dir, 'node');
   writeFileSync(node, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo v20.20.2; exit 0; fi\necho "$0: bad option: $1" >&2\nexit 9\n');
   chmodSync(node, 0o755);
   return node;
 };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const run = (command: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { HOME: process.env.HOME, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not end in time\n${stdout}\n${stderr}`));
-    }, 90_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+const run = (command: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT) =>
+  runProcess(command, args, { cwd, env: { HOME: process.env.HOME, ...env }, timeoutMs: 90_000 });
 
 describe('infra/scripts/_run with an older Node in $NODE and on PATH', () => {
   it('runs the script on the project Node instead', async () => {
@@ -82,7 +53,7 @@ describe('infra/scripts/_run with an older Node in $NODE and on PATH', () => {
 
   it('says in one line what it needs when no Node qualifies', async () => {
     // A copy of the scripts without node_modules beside them, and only the old Node on PATH.
-    const project = tempDir('eventlog-no-node-');
+    const project = tempDir();
     cpSync(join(ROOT, 'infra/scripts/_run'), join(project, 'infra/scripts/_run'));
     mkdirSync(join(project, 'infra/scripts/src'), { recursive: true });
     writeFileSync(join(project, 'infra/scripts/src/hello.ts'), 'console.log("hello");\n');
@@ -103,7 +74,7 @@ describe.skipIf(olderNode === undefined)('npm, npx and the bin started by an old
   beforeAll(async () => {
     fake = new FakeArm({ subscriptionId: '0', resourceGroup: 'rg', accountName: 'a' });
     await fake.start();
-    npmCache = tempDir('eventlog-npm-cache-');
+    npmCache = tempDir();
   });
   afterAll(async () => {
     await fake?.stop();
@@ -133,7 +104,7 @@ describe.skipIf(olderNode === undefined)('npm, npx and the bin started by an old
 
   it('npm install warns only about dependencies that need Node 22, which the README explains first', async () => {
     // The project's manifest and lock file alone: npm checks engines while it plans the install.
-    const project = tempDir('eventlog-install-');
+    const project = tempDir();
     for (const file of ['package.json', 'package-lock.json']) cpSync(join(ROOT, file), join(project, file));
     const result = await run('npm', ['install', '--dry-run', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], env({ npm_config_cache: npmCache }), project);
     expect(result.code).toBe(0);
