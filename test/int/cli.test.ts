@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -19,13 +20,16 @@ const ADMIN_KEY = 'cli-admin-key';
 type Run = ProcessRun;
 
 /** Runs `eventlog` as a child process, as a user would; bounded in time. */
-const eventlog = (args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number; onStart?: (kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<Run> =>
+const eventlog = (
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number; onStart?: (kill: (signal: NodeJS.Signals) => void, child: ChildProcess) => void } = {},
+): Promise<Run> =>
   runProcess(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], {
     // Nothing from the test's own environment decides where the CLI goes or which store it opens.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     input: options.input,
     timeoutMs: options.timeoutMs,
-    onStart: (child) => options.onStart?.((signal) => child.kill(signal)),
+    onStart: (child) => options.onStart?.((signal) => child.kill(signal), child),
   });
 
 /** Runs a command line in this process with captured output. */
@@ -170,7 +174,8 @@ describe('eventlog append, read and tail over HTTP', () => {
   it('tails new events until its timeout, and stops on Ctrl-C', async () => {
     await postJson(server, '/api/streams/Order/cli-tail/events', { events: [{ type: 'Before', data: {} }] }, { 'x-functions-key': API_KEY });
     let appendLater: Promise<unknown> | undefined;
-    const tail = await eventlog(['tail', 'Order-cli-tail', '--interval', '100ms', '--timeout', '3s', '--json', ...http], {
+    // --from 2: what it prints does not depend on how long the CLI takes to start on a busy machine.
+    const tail = await eventlog(['tail', 'Order-cli-tail', '--from', '2', '--interval', '100ms', '--timeout', '3s', '--json', ...http], {
       onStart: () => {
         appendLater = new Promise((resolve) => setTimeout(resolve, 1000)).then(() =>
           postJson(server, '/api/streams/Order/cli-tail/events', { events: [{ type: 'After', data: { n: 1 } }, { type: 'After', data: { n: 2 } }] }, { 'x-functions-key': API_KEY }),
@@ -184,8 +189,13 @@ describe('eventlog append, read and tail over HTTP', () => {
       [3, 'After'],
     ]);
 
+    // Without --from it starts after the current version: nothing of the three events already there.
+    const fromNow = await eventlog(['tail', 'Order-cli-tail', '--interval', '100ms', '--timeout', '1s', '--json', ...http]);
+    expect([fromNow.code, fromNow.stdout]).toEqual([0, '']);
+
+    // Ctrl-C once it has printed (so it is past its start): it stops and exits 0.
     const interrupted = await eventlog(['tail', 'Order-cli-tail', '--from', '1', ...http], {
-      onStart: (kill) => setTimeout(() => kill('SIGINT'), 1500),
+      onStart: (kill, child) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('Before') && kill('SIGINT')),
     });
     expect([interrupted.code, lines(interrupted.stdout)]).toEqual([0, expect.arrayContaining([expect.stringContaining('Before')])]);
   });
