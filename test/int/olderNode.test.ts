@@ -52,13 +52,13 @@ describe('infra/scripts/_run with an older Node in $NODE and on PATH', () => {
   });
 
   it('says in one line what it needs when no Node qualifies', async () => {
-    // A copy of the scripts without node_modules beside them, and only the old Node on PATH.
+    // A copy of the scripts without node_modules beside them, and the old Node first on PATH.
     const project = tempDir();
     cpSync(join(ROOT, 'infra/scripts/_run'), join(project, 'infra/scripts/_run'));
     mkdirSync(join(project, 'infra/scripts/src'), { recursive: true });
     writeFileSync(join(project, 'infra/scripts/src/hello.ts'), 'console.log("hello");\n');
     const node = fakeOldNode();
-    const result = await run(join(project, 'infra/scripts/_run'), ['hello'], { NODE: node, PATH: [dirname(node), '/usr/bin', '/bin'].join(delimiter) }, project);
+    const result = await run(join(project, 'infra/scripts/_run'), ['hello'], { NODE: node, PATH: [dirname(node), ...machinePath].join(delimiter) }, project);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       'error: hello needs Node.js 22.6 or later: run npm install in the project (it brings its own Node 22), or put such a node on PATH\n',
