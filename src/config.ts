@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const optionalText = z.string().min(1).optional();
@@ -8,6 +9,11 @@ export const ConfigSchema = z
     EVENT_STORE: z.enum(['sqlite', 'memory', 'cosmos']).default('sqlite'),
     DATA_DIR: z.string().min(1).default('.data'),
     PORT: z.coerce.number().int().min(0).max(65535).default(7071),
+    /** Address the local host listens on; the loopback interface unless opened on purpose (0.0.0.0, ::). */
+    HOST: z
+      .string()
+      .refine((host) => isIP(host) !== 0 || host === 'localhost', 'must be an IP address to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::1, or localhost')
+      .default('127.0.0.1'),
     REGION: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'must be lower-case letters, digits and - (at most 50)')

@@ -36,8 +36,8 @@ export const unavailable = problemResponse('The store is unreachable or throttle
 /** A JSON request body for a route's documentation. */
 export const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
 
-/** `streams/{aggregateType}/{aggregateId}` as an OpenAPI path; a catch-all `{*rest}` becomes `{rest}`. */
-export const openApiPath = (route: string): string => `/${route.replace(/\{\*/g, '{')}`;
+/** `streams/{aggregateType}/{aggregateId}` as an OpenAPI path; a catch-all `{*rest}` becomes `{rest}`; a segment that can only be empty (`{index:maxlength(0)?}`) is dropped. */
+export const openApiPath = (route: string): string => `/${route.replace(/\/?\{[A-Za-z][A-Za-z0-9]*:maxlength\(0\)\?\}/g, '').replace(/\{\*/g, '{')}`;
 
 const securityOf = (level: AuthLevel): RouteConfig['security'] =>
   level === 'anonymous' ? [] : [{ functionKey: [] }, { functionKeyQuery: [] }];

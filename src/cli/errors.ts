@@ -29,12 +29,16 @@ export const usageError = (message: string): CliError => new CliError(message, E
 
 const firstLine = (text: string): string => text.split('\n')[0]!.trim();
 
-/** A problem answer in one line: status, type, detail, and the first field errors. */
+/** Answers that say the URL is wrong rather than the request: no such route, or not this method there. */
+const wrongUrl = (error: EventLogProblemError): boolean => (error.status === 404 && error.type !== 'not-found') || error.status === 405;
+
+/** A problem answer in one line: status, type, detail, and the first field errors; for a wrong URL, the URL called. */
 const describeProblem = (error: EventLogProblemError): string => {
   const fields = error.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`);
   const more = error.errors.length > 3 ? ` (+${error.errors.length - 3} more)` : '';
   const detail = fields.length > 0 ? fields.join('; ') + more : error.detail;
-  return `${error.status} ${error.type}: ${firstLine(detail)}`;
+  const called = wrongUrl(error) && error.url !== undefined ? `; called ${error.url} (is --url the base URL of the API?)` : '';
+  return `${error.status} ${error.type}: ${firstLine(detail)}${called}`;
 };
 
 /** Every error as the one line the CLI prints and the exit code it ends with. */

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createEventLogClient, type EventLogClient } from '../client/index.ts';
 import { loadConfig, type Config } from '../config.ts';
+import { durationOption } from './duration.ts';
 import { usageError } from './errors.ts';
 
 // Options shared by several commands, declared once so every --help says the same thing.
@@ -8,6 +9,7 @@ import { usageError } from './errors.ts';
 export interface HttpOptions {
   url: string;
   key?: string;
+  /** Milliseconds. */
   requestTimeout: number;
 }
 
@@ -16,8 +18,12 @@ export interface StoreOptions {
   dataDir?: string;
 }
 
-/** The local host's address as `npm start` uses it: PORT from the same environment, else 7071. */
-const defaultUrl = (env: NodeJS.ProcessEnv): string => `http://127.0.0.1:${env.PORT?.trim() || '7071'}`;
+/** The local host's address as `npm start` uses it: HOST (loopback when it listens on every address) and PORT from the same environment. */
+const defaultUrl = (env: NodeJS.ProcessEnv): string => {
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${env.PORT?.trim() || '7071'}`;
+};
 
 export const positiveInt = (name: string) => (value: string): number => {
   if (!/^[0-9]{1,15}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
@@ -29,13 +35,11 @@ export const withHttpOptions = (command: Command, env: NodeJS.ProcessEnv = proce
   command
     .addOption(new Option('--url <url>', 'base URL of the API (local host or Function App)').env('EVENTLOG_URL').default(defaultUrl(env)))
     .addOption(new Option('--key <key>', 'key sent as x-functions-key (the admin key for projection control)').env('EVENTLOG_KEY'))
-    .addOption(
-      new Option('--request-timeout <ms>', 'time limit of one HTTP request').argParser(positiveInt('--request-timeout')).default(30_000),
-    );
+    .addOption(durationOption('--request-timeout <duration>', 'time limit of one HTTP request', 'ms', 30_000));
 
-/** The command's stop signal: Ctrl-C, or `--timeout <seconds>` when given. */
-export const stopSignalOf = (interrupt: AbortSignal, timeoutSeconds: number | undefined): AbortSignal =>
-  timeoutSeconds === undefined ? interrupt : AbortSignal.any([interrupt, AbortSignal.timeout(timeoutSeconds * 1000)]);
+/** The command's stop signal: Ctrl-C, or `--timeout` (in milliseconds) when given. */
+export const stopSignalOf = (interrupt: AbortSignal, timeoutMs: number | undefined): AbortSignal =>
+  timeoutMs === undefined ? interrupt : AbortSignal.any([interrupt, AbortSignal.timeout(timeoutMs)]);
 
 export const clientFrom = (options: HttpOptions): EventLogClient => {
   try {

@@ -39,8 +39,9 @@ export const buildProgram = (context: CliContext): Command => {
     .addCommand(openApiCommand(context))
     .addHelpText(
       'after',
-      '\nHTTP commands use --url (EVENTLOG_URL, default http://127.0.0.1:$PORT or :7071) and --key (EVENTLOG_KEY).\n' +
+      '\nHTTP commands use --url (EVENTLOG_URL, default http://$HOST:$PORT, 127.0.0.1:7071 without them) and --key (EVENTLOG_KEY).\n' +
         'export, import and init open the store directly, configured like the server (EVENT_STORE, DATA_DIR, COSMOS_*).\n' +
+        'Durations take a unit: 500ms, 5s, 2m, 1h. A bare number keeps its old unit: seconds for --timeout, milliseconds otherwise.\n' +
         'Exit codes: 0 ok, 1 failed, 2 bad usage or configuration, 3 unreachable or unavailable, 130 interrupted.',
     );
   configure(program, context);

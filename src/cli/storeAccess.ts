@@ -11,12 +11,21 @@ import { CliError, usageError } from './errors.ts';
  * empty backup.
  */
 export const openStoreFor = async (config: Config, purpose: 'export' | 'import'): Promise<EventStore> => {
-  if (config.EVENT_STORE === 'memory')
-    throw usageError(`EVENT_STORE=memory keeps events inside the server process; there is nothing to ${purpose} from here (use sqlite or cosmos)`);
-  if (config.EVENT_STORE === 'sqlite' && purpose === 'export') {
-    const file = join(config.DATA_DIR, (await import('../stores/sqlite/sqliteEventStore.ts')).EVENTS_FILE);
-    if (!existsSync(file)) throw new CliError(`no SQLite log at ${file} (set DATA_DIR or --data-dir)`);
-  }
+  checkStoreFor(config, purpose);
+  if (purpose === 'export' && (await isNewSqliteLog(config)))
+    throw new CliError(`no SQLite log at ${join(config.DATA_DIR, await eventsFile())} (set DATA_DIR or --data-dir)`);
   const { openEventStore } = await import('../stores/openEventStore.ts');
   return openEventStore(config);
 };
+
+/** The stores there is nothing to reach in from here; checked before any input is read. */
+export const checkStoreFor = (config: Config, purpose: 'export' | 'import'): void => {
+  if (config.EVENT_STORE === 'memory')
+    throw usageError(`EVENT_STORE=memory keeps events inside the server process; there is nothing to ${purpose} from here (use sqlite or cosmos)`);
+};
+
+const eventsFile = async (): Promise<string> => (await import('../stores/sqlite/sqliteEventStore.ts')).EVENTS_FILE;
+
+/** A SQLite log that does not exist yet: opening it would create its directory and files. */
+export const isNewSqliteLog = async (config: Config): Promise<boolean> =>
+  config.EVENT_STORE === 'sqlite' && !existsSync(join(config.DATA_DIR, await eventsFile()));

@@ -98,15 +98,16 @@ export const parseAnswer = <S extends z.ZodType>(answer: HttpAnswer, expected: n
 };
 
 /**
- * A 404 that the server explains with a problem document means "nothing there" (no events, no view
- * document); a bare 404 is a wrong URL or a missing route and stays an error.
+ * A 404 problem of type `not-found` means "nothing there" (no events, no view document). Any other 404
+ * (`no-route` from the local host, a bare one from the Functions host or a proxy) is a wrong URL or a
+ * missing route and stays an error.
  */
 const isAbsent = (answer: HttpAnswer): boolean =>
-  answer.status === 404 && typeof answer.body === 'object' && answer.body !== null && 'type' in answer.body;
+  answer.status === 404 && typeof answer.body === 'object' && answer.body !== null && (answer.body as { type?: unknown }).type === 'not-found';
 
 const streamSegments = (stream: StreamRef): string[] => ['streams', stream.aggregateType, stream.aggregateId];
 
-/** A typed client of the event log's HTTP API (DESIGN.md), for a local host and a deployed Function App alike. */
+/** A typed client of the event log's HTTP API (docs/api.md), for a local host and a deployed Function App alike. */
 export const createEventLogClient = (options: EventLogClientOptions): EventLogClient => {
   const send: Transport = createTransport({
     apiUrl: apiUrlOf(options.url),

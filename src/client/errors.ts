@@ -32,8 +32,10 @@ export class EventLogProblemError extends EventLogClientError {
   readonly retryAfterSeconds?: number;
   /** The whole problem document, extensions included. */
   readonly problem: ProblemBody;
+  /** The URL that was called, when the error comes from an answer. */
+  readonly url?: string;
 
-  constructor(problem: ProblemBody, retryAfterSeconds?: number) {
+  constructor(problem: ProblemBody, retryAfterSeconds?: number, url?: string) {
     super(`${problem.status} ${problem.type}: ${problem.detail}`);
     this.status = problem.status;
     this.type = problem.type;
@@ -43,6 +45,7 @@ export class EventLogProblemError extends EventLogClientError {
     if (typeof problem.currentVersion === 'number') this.currentVersion = problem.currentVersion;
     if (problem.expectedVersion !== undefined) this.expectedVersion = problem.expectedVersion as ExpectedVersion;
     if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
+    if (url !== undefined) this.url = url;
     this.problem = problem;
   }
 }

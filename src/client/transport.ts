@@ -68,11 +68,12 @@ export const problemErrorOf = (answer: HttpAnswer): EventLogProblemError => {
   const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
   const retryAfterSeconds = retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000);
   if (isProblemBody(answer.body))
-    return new EventLogProblemError({ ...answer.body, title: typeof answer.body.title === 'string' ? answer.body.title : '' }, retryAfterSeconds);
+    return new EventLogProblemError({ ...answer.body, title: typeof answer.body.title === 'string' ? answer.body.title : '' }, retryAfterSeconds, answer.url);
   const text = typeof answer.body === 'string' ? answer.body.slice(0, 200) : '';
   return new EventLogProblemError(
     { type: 'about:blank', title: `HTTP ${answer.status}`, status: answer.status, detail: text || `HTTP ${answer.status} from ${answer.url} without a problem document` },
     retryAfterSeconds,
+    answer.url,
   );
 };
 

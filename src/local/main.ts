@@ -7,7 +7,7 @@ import { productApp } from '../product.ts';
 import { jsonLogger } from '../telemetry/logger.ts';
 import { telemetryPlan } from '../telemetry/config.ts';
 import { startTelemetry } from '../telemetry/sdk.ts';
-import { startLocalHost } from './server.ts';
+import { ListenError, startLocalHost } from './server.ts';
 import { stopOnSignals } from './shutdown.ts';
 
 const main = async (): Promise<void> => {
@@ -33,7 +33,14 @@ const main = async (): Promise<void> => {
     services: app.services,
     keys: { apiKey: config.API_KEY, adminKey: config.ADMIN_KEY },
     port: config.PORT,
+    host: config.HOST,
     logger,
+  }).catch(async (error: unknown) => {
+    if (!(error instanceof ListenError)) throw error;
+    process.stderr.write(`eventlog: ${error.message}\n`);
+    await app.close();
+    await telemetry?.shutdown();
+    process.exit(1);
   });
 
   const where = config.EVENT_STORE === 'sqlite' ? `data in ${resolve(config.DATA_DIR)}` : `store ${config.EVENT_STORE}`;

@@ -28,6 +28,14 @@ export const compileRoutes = <S>(routes: readonly Route<S>[]) => {
           names.push(catchAll[1]!);
           return index === 0 ? '(.*)' : '(?:/(.*))?';
         }
+        // `{name?}` may be absent, as in Azure Functions; `{name:maxlength(0)?}` can only be absent, which is
+        // how a Functions route answers at the prefix itself (`/api`).
+        const optional = /^\{([A-Za-z][A-Za-z0-9]*)(?::maxlength\(([0-9]+)\))?\?\}$/.exec(segment);
+        if (optional) {
+          names.push(optional[1]!);
+          const value = optional[2] === undefined ? '[^/]+' : optional[2] === '0' ? '(?!)' : `[^/]{1,${optional[2]}}`;
+          return index === 0 ? `(${value})?` : `(?:/(${value}))?`;
+        }
         const param = /^\{([A-Za-z][A-Za-z0-9]*)\}$/.exec(segment);
         if (!param) return slash + segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         names.push(param[1]!);

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authorize, type ApiKeys } from '../api/auth.ts';
 import { dispatch } from '../api/dispatch.ts';
@@ -26,6 +26,33 @@ export interface LocalHost {
 
 const BASE_PATH = '/api/';
 const DRAIN_TIMEOUT_MS = 10_000;
+/** Where the host listens without HOST: this machine only (its API is open when no keys are set). */
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** A listen that failed for a reason the user fixes in the settings; its message is the one line to print. */
+export class ListenError extends Error {}
+
+/** EADDRINUSE and its kin as one line naming the address and the variable to change. */
+const listenError = (error: NodeJS.ErrnoException, host: string, port: number): Error => {
+  if (error.code === 'EADDRINUSE')
+    return new ListenError(`port ${port} is already in use on ${host}: stop what listens there, or set PORT to another port (e.g. PORT=${port + 1})`);
+  if (error.code === 'EACCES') return new ListenError(`not allowed to listen on port ${port} on ${host}: set PORT to 1024 or above`);
+  if (error.code === 'EADDRNOTAVAIL') return new ListenError(`cannot listen on ${host}: not an address of this machine (set HOST, default ${DEFAULT_HOST})`);
+  return error;
+};
+
+const listen = (server: Server, host: string, port: number): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
+    server.listen(port, host, () => resolve());
+  });
+
+/**
+ * The path below `/api` that the route table matches. `/api` itself is the API's index, and so is the
+ * site root `/`: outside the API, so only the local host answers it (in Azure the Functions host owns `/`).
+ */
+const routePathOf = (pathname: string): string | undefined =>
+  pathname === '/' || pathname === '/api' ? '' : pathname.startsWith(BASE_PATH) ? pathname.slice(BASE_PATH.length) : undefined;
 
 /** Reads at most one byte past the limit, so an oversized body is recognised without buffering it. */
 const readBody = (request: IncomingMessage): Promise<Uint8Array | undefined> =>
@@ -59,13 +86,13 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname.startsWith(BASE_PATH) ? url.pathname.slice(BASE_PATH.length) : undefined;
+    const path = routePathOf(url.pathname);
     // HEAD is GET without the body (RFC 9110), so every GET route answers it.
     const head = req.method === 'HEAD';
     const method = head ? 'GET' : (req.method ?? 'GET');
     const found = path === undefined ? ({ kind: 'not-found' } as const) : match(method, path);
     const body = await readBody(req);
-    if (found.kind === 'not-found') return send(res, problem(404, 'not-found', 'Not found', `no route for ${req.method} ${url.pathname}`), head);
+    if (found.kind === 'not-found') return send(res, problem(404, 'no-route', 'No such route', `no route for ${req.method} ${url.pathname}`), head);
     if (found.kind === 'bad-path') return send(res, validationProblem([{ path: 'path', message: 'is not valid percent-encoding' }]), head);
     if (found.kind === 'method-not-allowed') {
       const allow = found.allow.join(', ');
@@ -93,12 +120,9 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
   });
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
+  const host = options.host ?? DEFAULT_HOST;
+  await listen(server, host, options.port);
   const { port } = server.address() as AddressInfo;
-  const host = options.host ?? '127.0.0.1';
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,

@@ -56,7 +56,8 @@ describe.skipIf(!available)('the stream explorer in headless Chromium', () => {
   let page: Page;
 
   const append = async (stream: string, events: { type: string; data: object }[]) => {
-    const [type, id] = stream.split('-');
+    const dash = stream.indexOf('-'); // a stream id splits at its first dash
+    const [type, id] = [stream.slice(0, dash), stream.slice(dash + 1)];
     const response = await fetch(`${host.url}/api/streams/${type}/${id}/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-functions-key': 'explorer-admin' },
@@ -122,6 +123,83 @@ describe.skipIf(!available)('the stream explorer in headless Chromium', () => {
     await page.fill('[data-testid=as-of]', '2000-01-01T00:00:00Z');
     await page.press('[data-testid=as-of]', 'Enter');
     await eventually(() => page.getByTestId('stream').textContent()).toContain('no events yet at that time');
+  });
+
+  it('shows a long stream id whole in its tooltip, cut with an ellipsis, without a horizontal scrollbar', async () => {
+    const longId = `Order-${'a-very-long-order-number-'.repeat(4)}2026`;
+    await append(longId, [{ type: 'OrderPlaced', data: {} }]);
+    await page.fill('#stream-filter', 'Order-');
+    const item = page.locator(`li[data-stream="${longId}"]`);
+    await eventually(() => item.count()).toBe(1);
+    const list = page.getByTestId('streams');
+    expect(await list.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    const id = item.locator('span');
+    expect(await id.getAttribute('title')).toBe(longId);
+    expect(await id.evaluate((el) => [getComputedStyle(el).textOverflow, el.scrollWidth > el.clientWidth])).toEqual(['ellipsis', true]);
+    // The version stays in view, inside the list.
+    const [listBox, versionBox] = [await list.boundingBox(), await item.locator('small').boundingBox()];
+    expect(versionBox!.x + versionBox!.width).toBeLessThanOrEqual(listBox!.x + listBox!.width);
+    // Opened, the id wraps in the heading instead of widening the page.
+    await item.click();
+    await eventually(() => page.getByTestId('stream-version').textContent()).toBe('version 1');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  });
+
+  it('clears the stream on screen when the next one cannot be opened', async () => {
+    await page.click('li[data-stream="Order-1"]');
+    await eventually(() => page.locator('[data-testid=events] tbody tr').count()).toBe(3);
+    await page.fill('#stream-filter', 'Order-unknown');
+    await page.press('#stream-filter', 'Enter');
+    await eventually(() => page.getByTestId('error').textContent()).toBe('stream Order-unknown has no events');
+    expect(await page.locator('[data-testid=events]').count()).toBe(0);
+    expect(await page.getByTestId('stream').textContent()).not.toContain('Order-1');
+    expect(await page.locator('#streams li.selected').count()).toBe(0);
+    await page.fill('#stream-filter', '');
+  });
+
+  it('shows loading lines until the data arrives, in the lists and the stream', async () => {
+    const fresh = await browser.newPage();
+    try {
+      await fresh.addInitScript(() => sessionStorage.setItem('eventlog.key', 'explorer-admin'));
+      // Every API answer waits until the test lets it through.
+      let release: () => void = () => {};
+      let gate = new Promise<void>((resolve) => (release = resolve));
+      await fresh.route(
+        (url) => url.pathname.startsWith('/api/') && !url.pathname.startsWith('/api/explorer/'),
+        async (route) => {
+          await gate;
+          await route.continue();
+        },
+      );
+      await fresh.goto(`${host.url}/api/explorer/`);
+      await eventually(() => fresh.getByTestId('streams').textContent()).toBe('Loading streams…');
+      expect(await fresh.locator('#projections').textContent()).toBe('Loading projections…');
+      release();
+      await eventually(() => fresh.locator('li[data-stream]').count()).toBeGreaterThan(2);
+      await eventually(() => fresh.locator('tr[data-projection]').count()).toBeGreaterThan(0);
+      expect(await fresh.getByTestId('loading').count()).toBe(0);
+
+      gate = new Promise<void>((resolve) => (release = resolve));
+      await fresh.click('li[data-stream="Order-1"]');
+      await eventually(() => fresh.getByTestId('stream').textContent()).toBe('Loading Order-1…');
+      release();
+      await eventually(() => fresh.locator('[data-testid=events] tbody tr').count()).toBe(3);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('says "no route" rather than "no events" when the API URL is wrong', async () => {
+    const wrong = await browser.newPage();
+    try {
+      await wrong.addInitScript(() => sessionStorage.setItem('eventlog.key', 'explorer-admin'));
+      await wrong.goto(`${host.url}/api/explorer/?api=${encodeURIComponent(`${host.url}/wrong`)}`);
+      await wrong.fill('#stream-filter', 'Order-1');
+      await wrong.press('#stream-filter', 'Enter');
+      await eventually(() => wrong.getByTestId('error').textContent()).toBe('404 No such route: no route for GET /wrong/api/streams/Order/1/events');
+    } finally {
+      await wrong.close();
+    }
   });
 
   it('shows each projection with its status and lag, and resumes a halted one', async () => {

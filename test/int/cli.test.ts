@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -8,42 +8,27 @@ import { openApiJson } from '../../src/api/openapi.ts';
 import { runCli } from '../../src/cli/run.ts';
 import { defineProjection, defineView, type EventEnvelope } from '../../src/core/index.ts';
 import { initTestDatabase, startCosmosTestServer, TEST_KEY, type CosmosTestServer } from '../support/cosmosServer.ts';
-import { onlyProjections, postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
+import { onlyProjections, postJson, startTestServer, type TestServer } from '../support/http.ts';
+import { runProcess, tempDirs, type ProcessRun } from '../support/processes.ts';
 import { productRoutes } from '../support/productRoutes.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const API_KEY = 'cli-api-key';
 const ADMIN_KEY = 'cli-admin-key';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = ProcessRun;
 
 /** Runs `eventlog` as a child process, as a user would; bounded in time. */
-const eventlog = (args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number; onStart?: (kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], {
-      // Nothing from the test's own environment decides where the CLI goes or which store it opens.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`eventlog ${args.join(' ')} did not end in time\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 20_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-    options.onStart?.((signal) => child.kill(signal));
+const eventlog = (
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number; onStart?: (kill: (signal: NodeJS.Signals) => void, child: ChildProcess) => void } = {},
+): Promise<Run> =>
+  runProcess(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], {
+    // Nothing from the test's own environment decides where the CLI goes or which store it opens.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+    input: options.input,
+    timeoutMs: options.timeoutMs,
+    onStart: (child) => options.onStart?.((signal) => child.kill(signal), child),
   });
 
 /** Runs a command line in this process with captured output. */
@@ -147,16 +132,49 @@ describe('eventlog append, read and tail over HTTP', () => {
     expect([option.code, option.stderr]).toEqual([2, expect.stringMatching(/^eventlog: unknown option '--frm'.*\n$/)]);
     const noKey = await eventlog(['read', 'Order-cli1', '--url', server.url]);
     expect([noKey.code, noKey.stderr]).toEqual([1, expect.stringMatching(/^eventlog: 401 unauthorized: /)]);
-    const down = await eventlog(['read', 'Order-cli1', '--url', 'http://127.0.0.1:9', '--request-timeout', '2000']);
+    const down = await eventlog(['read', 'Order-cli1', '--url', 'http://127.0.0.1:9', '--request-timeout', '2s']);
     expect([down.code, down.stderr]).toEqual([3, expect.stringMatching(/^eventlog: no answer from http:\/\/127\.0\.0\.1:9\/api\/.*\n$/)]);
     const badEvent = await eventlog(['append', 'Order-cli1', '-t', 'X', '-d', '[1]', ...http]);
     expect([badEvent.code, lines(badEvent.stderr).length]).toEqual([2, 1]);
   });
 
+  it('tells a wrong --url (no route) from a stream without events, and names the URL it called', async () => {
+    const wrong = `${server.url}/wrong`;
+    const read = await eventlog(['read', 'Order-42', '--url', wrong, '--key', API_KEY]);
+    expect([read.code, read.stderr]).toEqual([
+      1,
+      `eventlog: 404 no-route: no route for GET /wrong/api/streams/Order/42/events; called ${wrong}/api/streams/Order/42/events?limit=1000 (is --url the base URL of the API?)\n`,
+    ]);
+    const tail = await eventlog(['tail', 'Order-42', '--url', wrong, '--key', API_KEY]);
+    expect([tail.code, tail.stderr]).toEqual([1, expect.stringMatching(/^eventlog: 404 no-route: no route for GET \/wrong\/api\/streams\/Order\/42; called http:\/\/.*\n$/)]);
+    const missing = await eventlog(['read', 'Order-42', ...http]);
+    expect([missing.code, missing.stderr]).toEqual([1, 'eventlog: stream Order-42 has no events\n']);
+  });
+
+  it('takes durations with a unit everywhere, a bare number in the unit its help states, and refuses others in one line', async () => {
+    // --timeout 1500ms stops after 1.5 s; the bare --timeout 1 is one second, as before units existed.
+    for (const timeout of ['1500ms', '1']) {
+      const started = Date.now();
+      const run = await eventlog(['tail', 'Order-cli1', '--interval', '0.2s', '--timeout', timeout, ...http]);
+      expect(run.code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    }
+    const bad = await eventlog(['tail', 'Order-cli1', '--timeout', '5x', ...http]);
+    expect([bad.code, bad.stderr]).toEqual([2, `eventlog: option '--timeout <duration>' argument '5x' is invalid. --timeout must be a duration such as 500ms, 5s or 2m (got "5x")\n`]);
+    const zero = await eventlog(['projections', 'rebuild', 'stream', '--interval', '0ms', ...admin]);
+    expect([zero.code, lines(zero.stderr)]).toEqual([2, [expect.stringMatching(/--interval must be at least 1ms/)]]);
+    for (const command of [['tail'], ['projections', 'rebuild']]) {
+      const help = (await inProcess([...command, '--help'])).stdout.replace(/\s+/g, ' ');
+      expect(help).toMatch(/--interval <duration> [^(]*, e\.g\. 500ms, 5s, 2m \(a bare number is milliseconds\)/);
+      expect(help).toMatch(/--timeout <duration> [^(]*, e\.g\. 500ms, 5s, 2m \(a bare number is seconds\)/);
+    }
+  });
+
   it('tails new events until its timeout, and stops on Ctrl-C', async () => {
     await postJson(server, '/api/streams/Order/cli-tail/events', { events: [{ type: 'Before', data: {} }] }, { 'x-functions-key': API_KEY });
     let appendLater: Promise<unknown> | undefined;
-    const tail = await eventlog(['tail', 'Order-cli-tail', '--interval', '100', '--timeout', '3', '--json', ...http], {
+    // --from 2: what it prints does not depend on how long the CLI takes to start on a busy machine.
+    const tail = await eventlog(['tail', 'Order-cli-tail', '--from', '2', '--interval', '100ms', '--timeout', '3s', '--json', ...http], {
       onStart: () => {
         appendLater = new Promise((resolve) => setTimeout(resolve, 1000)).then(() =>
           postJson(server, '/api/streams/Order/cli-tail/events', { events: [{ type: 'After', data: { n: 1 } }, { type: 'After', data: { n: 2 } }] }, { 'x-functions-key': API_KEY }),
@@ -170,8 +188,13 @@ describe('eventlog append, read and tail over HTTP', () => {
       [3, 'After'],
     ]);
 
+    // Without --from it starts after the current version: nothing of the three events already there.
+    const fromNow = await eventlog(['tail', 'Order-cli-tail', '--interval', '100ms', '--timeout', '1s', '--json', ...http]);
+    expect([fromNow.code, fromNow.stdout]).toEqual([0, '']);
+
+    // Ctrl-C once it has printed (so it is past its start): it stops and exits 0.
     const interrupted = await eventlog(['tail', 'Order-cli-tail', '--from', '1', ...http], {
-      onStart: (kill) => setTimeout(() => kill('SIGINT'), 1500),
+      onStart: (kill, child) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('Before') && kill('SIGINT')),
     });
     expect([interrupted.code, lines(interrupted.stdout)]).toEqual([0, expect.arrayContaining([expect.stringContaining('Before')])]);
   });
@@ -214,15 +237,7 @@ describe('eventlog projections over HTTP', () => {
 });
 
 describe('eventlog export and import on stores', () => {
-  const dirs: string[] = [];
-  const dir = () => {
-    const created = tempDir('eventlog-cli-');
-    dirs.push(created);
-    return created;
-  };
-  afterAll(() => {
-    for (const created of dirs) rmSync(created, { recursive: true, force: true });
-  });
+  const dir = tempDirs('eventlog-cli-');
 
   it('copies a SQLite log into another store with identical streams: ids, order, data, metadata, region', async () => {
     for (const n of [1, 2, 3])
@@ -234,9 +249,8 @@ describe('eventlog export and import on stores', () => {
     expect(source.filter((e) => e.streamId.startsWith('Copy-'))).toHaveLength(6);
 
     const target = dir();
-    const file = join(target, '..', `${target.split('/').pop()}.jsonl`);
+    const file = join(dir(), 'export.jsonl');
     writeFileSync(file, exported.stdout);
-    dirs.push(file);
     const imported = await eventlog(['import', file, '--store', 'sqlite', '--data-dir', target]);
     expect([imported.code, imported.stdout]).toEqual([0, `imported ${source.length} events into ${new Set(source.map((e) => e.streamId)).size} streams (${source.length} read, 0 already present)\n`]);
 
@@ -281,6 +295,28 @@ describe('eventlog export and import on stores', () => {
     const dry = await eventlog(['import', '--dry-run', '--data-dir', target], { input: `${event(2, '3f1c0d52-1111-4a1e-9a55-000000000002')}\n` });
     expect([dry.code, dry.stdout]).toEqual([0, 'would import 1 events into 1 streams (1 read, 0 already present)\n']);
     expect(parseLines((await eventlog(['export', '--data-dir', target])).stdout)).toHaveLength(1);
+  });
+
+  it('leaves a new --data-dir as it was when the import fails, or only checks (--dry-run)', async () => {
+    const parent = dir();
+    const target = join(parent, 'restored');
+    const badJson = await eventlog(['import', '--data-dir', target], { input: 'not json\n' });
+    expect([badJson.code, badJson.stderr]).toEqual([1, expect.stringMatching(/^eventlog: stdin:1: not valid JSON \(.*\)\n$/)]);
+    expect(existsSync(target)).toBe(false);
+    const gap = JSON.stringify({ id: '3f1c0d52-1111-4a1e-9a55-000000000009', streamId: 'Copy-y', aggregateType: 'Copy', aggregateId: 'y', sequence: 2, type: 'Made', schemaVersion: 1, data: {}, metadata: {}, recordedAt: new Date().toISOString(), region: 'local' });
+    const missingStart = await eventlog(['import', '--data-dir', target], { input: `${gap}\n` });
+    expect([missingStart.code, missingStart.stderr]).toEqual([1, expect.stringMatching(/^eventlog: stdin:1: stream Copy-y starts at sequence 2, but the target has no such stream/)]);
+    const noFile = await eventlog(['import', join(parent, 'nothing.jsonl'), '--data-dir', target]);
+    expect([noFile.code, noFile.stderr]).toEqual([1, `eventlog: ${join(parent, 'nothing.jsonl')}: no such file\n`]);
+    expect(existsSync(target)).toBe(false);
+
+    const first = gap.replace('"sequence":2', '"sequence":1').replace('000000000009', '000000000008');
+    const dry = await eventlog(['import', '--dry-run', '--data-dir', target], { input: `${first}\n` });
+    expect([dry.code, dry.stdout]).toEqual([0, 'would import 1 events into 1 streams (1 read, 0 already present)\n']);
+    expect(existsSync(target)).toBe(false);
+    const done = await eventlog(['import', '--data-dir', target], { input: `${first}\n${gap}\n` });
+    expect([done.code, done.stdout]).toEqual([0, 'imported 2 events into 1 streams (2 read, 0 already present)\n']);
+    expect(parseLines((await eventlog(['export', '--data-dir', target])).stdout).map((e) => e.sequence)).toEqual([1, 2]);
   });
 
   it('exports named streams, and says so when the log or the stream is missing', async () => {

@@ -100,7 +100,12 @@ describe('routing conformance', () => {
   });
 
   it('still answers unknown routes and wrong methods with problems', async () => {
-    await expectProblem(await server.request('/api/streams/Conf/x/events/extra'), 404);
+    // `no-route`, not `not-found`: a client tells a wrong URL from a stream without events by the type.
+    expect(await expectProblem(await server.request('/api/streams/Conf/x/events/extra'), 404)).toMatchObject({
+      type: 'no-route',
+      detail: 'no route for GET /api/streams/Conf/x/events/extra',
+    });
+    expect(await expectProblem(await server.request('/api/streams/Conf/none/events'), 404)).toMatchObject({ type: 'not-found' });
     await expectProblem(await server.request('/api/streams/Conf/x/events', { method: 'PUT' }), 405);
   });
 });

@@ -235,4 +235,12 @@ describe('the HTTP client', () => {
     const { fetch } = scriptedFetch(problem(404, { type: 'not-found' }));
     expect(await createEventLogClient({ url: 'http://127.0.0.1:1', fetch }).getView('stream', 'nope')).toBeUndefined();
   });
+
+  it('throws, with the URL it called, when a 404 says there is no such route rather than no such stream', async () => {
+    const { fetch } = scriptedFetch(problem(404, { type: 'no-route', detail: 'no route for GET /wrong/api/streams/Order/42' }));
+    const client = createEventLogClient({ url: 'http://127.0.0.1:1/wrong', fetch });
+    const error = await client.getStream({ aggregateType: 'Order', aggregateId: '42' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventLogProblemError);
+    expect(error).toMatchObject({ status: 404, type: 'no-route', url: 'http://127.0.0.1:1/wrong/api/streams/Order/42' });
+  });
 });

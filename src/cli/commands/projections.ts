@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { clientFrom, positiveInt, stopSignalOf, withHttpOptions, type HttpOptions } from '../options.ts';
+import { durationOption, formatDuration } from '../duration.ts';
 import { table, writeLine } from '../output.ts';
 import { startProgress } from '../progress.ts';
 import { projectionsApi, type ProjectionEntry, type ProjectionsApi } from '../projectionsApi.ts';
@@ -13,6 +14,7 @@ interface StatusOptions extends HttpOptions {
 
 interface RebuildOptions extends HttpOptions {
   wait: boolean;
+  /** Milliseconds, as every duration a command receives. */
   interval: number;
   timeout?: number;
 }
@@ -77,7 +79,7 @@ const followRebuild = async (context: CliContext, api: ProjectionsApi, name: str
     }
   } catch (error) {
     if (context.signal.aborted) throw new CliError(`stopped watching; the rebuild of ${name} goes on in the server`, EXIT.interrupted);
-    if (stop.aborted) throw new CliError(`the rebuild of ${name} did not finish within ${options.timeout}s; it goes on in the server`);
+    if (stop.aborted) throw new CliError(`the rebuild of ${name} did not finish within ${formatDuration(options.timeout!)}; it goes on in the server`);
     throw error;
   } finally {
     progress.stop();
@@ -89,8 +91,8 @@ const rebuildCommand = (context: CliContext): Command =>
     .description('replay the log into a new generation of the views, then switch; shows progress and ETA')
     .argument('<name>', 'projection name')
     .option('--no-wait', 'return once the rebuild is requested')
-    .option('-i, --interval <ms>', 'how often to poll the progress', positiveInt('--interval'), 500)
-    .option('--timeout <seconds>', 'give up waiting after this long (the rebuild goes on)', positiveInt('--timeout'))
+    .addOption(durationOption('-i, --interval <duration>', 'how often to poll the progress', 'ms', 500))
+    .addOption(durationOption('--timeout <duration>', 'give up waiting after this long; the rebuild goes on', 's'))
     .action(async (name: string, options: RebuildOptions) => {
       const api = projectionsApi(options);
       const started = Date.now();

@@ -4,12 +4,14 @@ import { EventLogUnavailableError, EventLogProblemError } from '../../client/ind
 import type { CliContext } from '../context.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { clientFrom, positiveInt, stopSignalOf, withHttpOptions, type HttpOptions } from '../options.ts';
+import { durationOption } from '../duration.ts';
 import { writeLine } from '../output.ts';
 import { parseStreamArg, streamIdOf } from '../streamArg.ts';
 import { PAGE_SIZE, printEvent } from './read.ts';
 
 interface TailOptions extends HttpOptions {
   from?: number;
+  /** Milliseconds, as every duration a command receives. */
   interval: number;
   timeout?: number;
   json?: boolean;
@@ -26,8 +28,8 @@ export const tailCommand = (context: CliContext): Command =>
     .description('print new events of a stream as they are appended, until Ctrl-C')
     .argument('<stream>', 'stream id, e.g. Order-42 (or Order/42)')
     .option('--from <version>', 'start at this sequence (default: after the current version)', positiveInt('--from'))
-    .option('-i, --interval <ms>', 'wait between polls', positiveInt('--interval'), 1000)
-    .option('--timeout <seconds>', 'stop after this long (default: run until Ctrl-C)', positiveInt('--timeout'))
+    .addOption(durationOption('-i, --interval <duration>', 'wait between polls', 'ms', 1000))
+    .addOption(durationOption('--timeout <duration>', 'stop after this long instead of at Ctrl-C', 's'))
     .option('--json', 'one JSON event envelope per line')
     .addHelpText('after', `\nEach poll is one bounded read; after ${MAX_FAILED_POLLS} failed polls in a row tail gives up (exit ${EXIT.unavailable}).`)
     .action(async (streamArg: string, options: TailOptions) => {

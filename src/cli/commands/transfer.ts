@@ -11,10 +11,10 @@ import { openInput, readJsonLines } from '../jsonLines.ts';
 import { storeConfigFrom, withStoreOptions, type StoreOptions } from '../options.ts';
 import { writeLine } from '../output.ts';
 import { startProgress } from '../progress.ts';
-import { openStoreFor } from '../storeAccess.ts';
+import { checkStoreFor, isNewSqliteLog, openStoreFor } from '../storeAccess.ts';
 import { parseStreamArg } from '../streamArg.ts';
 import { exportEvents } from '../transfer/exportEvents.ts';
-import { importEvents, planImport, type LineSource } from '../transfer/importEvents.ts';
+import { importEvents, planImport, type ImportPlan, type LineSource } from '../transfer/importEvents.ts';
 
 interface ExportOptions extends StoreOptions {
   out?: string;
@@ -72,13 +72,28 @@ export const importCommand = (context: CliContext): Command =>
         '\nExample (SQLite to Cosmos DB):\n  eventlog export --data-dir .data | EVENT_STORE=cosmos COSMOS__accountEndpoint=... eventlog import',
     )
     .action(async (file: string, options: ImportOptions) => {
-      const store = await openStoreFor(storeConfigFrom(options, context.env), 'import');
+      const config = storeConfigFrom(options, context.env);
+      checkStoreFor(config, 'import');
       const input = await twiceReadable(file, context);
       const progress = startProgress(context, 'importing', 'events');
       try {
-        const summary = options.dryRun
-          ? await planImport(store, input.lines, input.name)
-          : await importEvents(store, input.lines, input.name, (written, total) => progress.update(written, total));
+        // Into a SQLite log that does not exist yet, the input is checked against an empty stand-in
+        // first: the log (and its directory) is created only for input that passes, so a failed import
+        // leaves --data-dir as it was.
+        const standIn = (await isNewSqliteLog(config)) ? new (await import('../../stores/memory/memoryEventStore.ts')).MemoryEventStore() : undefined;
+        const plan = standIn === undefined ? undefined : await planImport(standIn, input.lines, input.name);
+        let summary: ImportPlan;
+        if (plan !== undefined && options.dryRun) summary = plan;
+        else {
+          const store = await openStoreFor(config, 'import');
+          try {
+            summary = options.dryRun
+              ? await planImport(store, input.lines, input.name)
+              : await importEvents(store, input.lines, input.name, (written, total) => progress.update(written, total), plan);
+          } finally {
+            await store.close();
+          }
+        }
         progress.stop();
         const verb = options.dryRun ? 'would import' : 'imported';
         await writeLine(
@@ -87,7 +102,6 @@ export const importCommand = (context: CliContext): Command =>
         );
       } finally {
         progress.stop();
-        await store.close();
         await input.cleanup();
       }
     });

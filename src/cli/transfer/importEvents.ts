@@ -129,14 +129,19 @@ const prepared = (event: EventEnvelope): PreparedEvent => ({
   metadata: event.metadata,
 });
 
-/** Writes what `planImport` accepted: per stream in order, with the expected version of each batch, so a concurrent writer fails the import instead of interleaving. */
+/**
+ * Writes what `planImport` accepted: per stream in order, with the expected version of each batch, so a
+ * concurrent writer fails the import instead of interleaving. `checked` is a plan already made against
+ * what the store holds (an empty stand-in for a store about to be created); without it the store is checked.
+ */
 export const importEvents = async (
   store: EventStore,
   lines: LineSource,
   name: string,
   progress: ImportProgress = () => {},
+  checked?: Awaited<ReturnType<typeof planImport>>,
 ): Promise<ImportPlan> => {
-  const plan = await planImport(store, lines, name);
+  const plan = checked ?? (await planImport(store, lines, name));
   const pending = new Map<string, Batch>();
   let written = 0;
 

@@ -7,7 +7,7 @@ const MAX_EVENTS = 5000; // shown per stream; the API pages beyond it
 const REFRESH_MS = 5000;
 
 const settings = { apis: [], key: '' };
-const state = { prefix: '', next: undefined, stream: undefined };
+const state = { prefix: '', next: undefined, stream: undefined, streamsLoad: 0, streamLoad: 0 };
 
 /** Builds an element; text is always set as text, never as HTML. */
 function h(tag, props = {}, ...children) {
@@ -76,20 +76,32 @@ function showError(error) {
 
 // ---- streams ---------------------------------------------------------------------------------
 
+/** A line that stands in a list until its data arrives. */
+const loading = (tag, text, props = {}) => h(tag, { class: 'loading', 'data-testid': 'loading', 'aria-busy': 'true', ...props }, text);
+
 async function loadStreams(more = false) {
   const list = $('streams');
   const note = $('streams-note');
   const api = settings.apis[0];
+  // Only the latest load writes the list: typing in the filter starts one per key.
+  const load = ++state.streamsLoad;
   if (!more) list.replaceChildren();
   if (api === undefined) return;
+  if (!more) {
+    note.hidden = true;
+    list.append(loading('li', 'Loading streams…'));
+  }
   try {
     const page = await call(api, ['streams'], { query: { prefix: state.prefix, after: more ? state.next : undefined, limit: 100 } });
+    if (load !== state.streamsLoad) return;
+    for (const item of list.querySelectorAll('.loading')) item.remove();
     for (const stream of page.streams)
       list.append(
         h(
           'li',
           { 'data-stream': stream.streamId, class: state.stream?.streamId === stream.streamId ? 'selected' : undefined, onclick: () => openStream(stream.streamId) },
-          h('span', {}, stream.streamId),
+          // Long ids end in an ellipsis; the whole id is the tooltip.
+          h('span', { class: 'stream-id', title: stream.streamId }, stream.streamId),
           h('small', { title: `last: ${stream.lastEventType} at ${stream.updatedAt}` }, `v${stream.version}`),
         ),
       );
@@ -98,6 +110,8 @@ async function loadStreams(more = false) {
     note.hidden = list.children.length > 0;
     note.textContent = state.prefix ? `No stream id starts with ${state.prefix}.` : 'No streams yet.';
   } catch (error) {
+    if (load !== state.streamsLoad) return;
+    for (const item of list.querySelectorAll('.loading')) item.remove();
     if (error.status === 404 || error.status === 501) {
       note.hidden = false;
       note.textContent = 'This API does not list streams: type a stream id (Type-id) and press Open.';
@@ -122,7 +136,8 @@ async function readEvents(ref, asOf) {
     try {
       page = await call(settings.apis[0], ['streams', ref.type, ref.id, 'events'], { query: { limit: 1000, asOf, continuationToken: token } });
     } catch (error) {
-      if (error.status === 404 && token === undefined) return undefined;
+      // Only `not-found` means the stream has no events; `no-route` (or a bare 404) is a wrong API URL.
+      if (error.status === 404 && error.problem.type === 'not-found' && token === undefined) return undefined;
       throw error;
     }
     events.push(...page.events);
@@ -132,17 +147,32 @@ async function readEvents(ref, asOf) {
   return { version, events, truncated: token !== undefined };
 }
 
+/** No stream on screen: after a failed open, the previous stream must not look like the answer. */
+function clearStream(text) {
+  state.stream = undefined;
+  for (const item of $('streams').children) item.classList.remove('selected');
+  $('stream-panel').replaceChildren(h('p', { class: 'note' }, text));
+}
+
 async function openStream(streamId) {
   showError();
   const ref = streamRef(streamId.trim());
   if (ref === undefined) return showError(new Error(`"${streamId}" is not a stream id: Type-id, e.g. Order-42`));
+  const load = ++state.streamLoad;
+  $('stream-panel').replaceChildren(loading('p', `Loading ${ref.type}-${ref.id}…`));
   try {
     const read = await readEvents(ref);
-    if (read === undefined) return showError(new Error(`stream ${streamId} has no events`));
+    if (load !== state.streamLoad) return;
+    if (read === undefined) {
+      clearStream('Choose a stream to see its events.');
+      return showError(new Error(`stream ${streamId} has no events`));
+    }
     state.stream = { streamId: `${ref.type}-${ref.id}`, ref, all: read.events, version: read.version, truncated: read.truncated };
     for (const item of $('streams').children) item.classList.toggle('selected', item.dataset.stream === state.stream.streamId);
     renderStream(read.events, read.version, undefined);
   } catch (error) {
+    if (load !== state.streamLoad) return;
+    clearStream('Choose a stream to see its events.');
     showError(error);
   }
 }
@@ -284,6 +314,8 @@ function connect() {
   showError();
   state.stream = undefined;
   $('stream-panel').replaceChildren(h('p', { class: 'note' }, settings.apis.length === 0 ? 'Enter the API URL above (one per region) and press Connect.' : 'Choose a stream to see its events.'));
+  // Until the first answer: a loading line, not an empty table that reads as "no projections".
+  $('projections').replaceChildren(...(settings.apis.length > 0 ? [h('tr', {}, loading('td', 'Loading projections…', { colspan: 7 }))] : []));
   void loadStreams();
   void loadProjections();
 }
