@@ -51,7 +51,10 @@ export const registerFunctions = ({ definition, config, getApp }: FunctionsApp):
 
   // One trigger per consumer, each with its own leases (`{region}-{name}`), so a halted consumer holds
   // only its own. Side effects run in the one region where REACTORS_ENABLED is true: a mail must not go
-  // out once per region.
+  // out once per region. Each region's triggers read its own copy first (COSMOS_PREFERRED_LOCATIONS, which
+  // the templates write): without it the trigger's client reads the write region, so every region would
+  // project from the write region's copy and stop when cut off from it.
+  const preferredLocations = config.COSMOS_PREFERRED_LOCATIONS?.join(',');
   const consumers = [
     ...definition.projections.map((p) => ({ kind: 'projection' as const, name: p.name })),
     ...(config.REACTORS_ENABLED ? definition.reactors.map((r) => ({ kind: 'reactor' as const, name: r.name })) : []),
@@ -66,6 +69,7 @@ export const registerFunctions = ({ definition, config, getApp }: FunctionsApp):
       createLeaseContainerIfNotExists: false,
       startFromBeginning: true,
       retry: CONSUMER_TRIGGER_RETRY,
+      ...(preferredLocations === undefined ? {} : { preferredLocations }),
       handler: async (documents: unknown[], context: InvocationContext) => {
         await handleChangeFeedBatch((await getApp()).consumers, consumer.name, documents, contextLogger(context));
       },

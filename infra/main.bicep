@@ -39,9 +39,6 @@ param databaseName string = 'eventlog'
 ])
 param consistencyLevel string = 'Session'
 
-@description('Accept writes in every region. Conflicts on events then land in the conflicts feed (Custom policy, no procedure).')
-param enableMultipleWriteLocations bool = false
-
 @description('Service-managed failover: Cosmos DB promotes the next region by priority when the write region has an outage.')
 param enableAutomaticFailover bool = true
 
@@ -71,7 +68,7 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
-@description('Continuous backup tier of the events account (point-in-time restore): Continuous7Days (no backup storage charge) or Continuous30Days. A multi-write account keeps periodic backup instead.')
+@description('Continuous backup tier of the events account (point-in-time restore): Continuous7Days (no backup storage charge) or Continuous30Days.')
 @allowed([
   'Continuous7Days'
   'Continuous30Days'
@@ -119,7 +116,6 @@ module events 'modules/events-account.bicep' = {
     locations: eventsLocations
     databaseName: databaseName
     consistencyLevel: consistencyLevel
-    enableMultipleWriteLocations: enableMultipleWriteLocations
     enableAutomaticFailover: enableAutomaticFailover
     throughputMode: throughputMode
     autoscaleMaxThroughput: autoscaleMaxThroughput

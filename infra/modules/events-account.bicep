@@ -15,7 +15,6 @@ param locations array
 
 param databaseName string
 param consistencyLevel string = 'Session'
-param enableMultipleWriteLocations bool = false
 param enableAutomaticFailover bool = true
 
 @allowed([
@@ -52,25 +51,16 @@ var consistencyPolicy = consistencyLevel == 'BoundedStaleness'
       defaultConsistencyLevel: consistencyLevel
     }
 
-// Continuous backup (point-in-time restore). Microsoft documents multi-region write accounts as
-// unsupported for it (https://learn.microsoft.com/azure/cosmos-db/continuous-backup-restore-introduction#current-limitations),
-// so a multi-write account keeps periodic backup (every 4 hours, two kept: the service's default).
-// Moving from periodic to continuous is one-way
-// (https://learn.microsoft.com/azure/cosmos-db/migrate-continuous-backup).
-var backupPolicy = enableMultipleWriteLocations
-  ? {
-      type: 'Periodic'
-      periodicModeProperties: {
-        backupIntervalInMinutes: 240
-        backupRetentionIntervalInHours: 8
-      }
-    }
-  : {
-      type: 'Continuous'
-      continuousModeProperties: {
-        tier: continuousBackupTier
-      }
-    }
+// Continuous backup (point-in-time restore). Moving from periodic to continuous is one-way
+// (https://learn.microsoft.com/azure/cosmos-db/migrate-continuous-backup); multi-region write
+// accounts, which the log refuses anyway (below), are not supported by it
+// (https://learn.microsoft.com/azure/cosmos-db/continuous-backup-restore-introduction#current-limitations).
+var backupPolicy = {
+  type: 'Continuous'
+  continuousModeProperties: {
+    tier: continuousBackupTier
+  }
+}
 
 var databaseOptions = throughputMode == 'autoscale'
   ? {
@@ -91,7 +81,10 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
     databaseAccountOfferType: 'Standard'
     consistencyPolicy: consistencyPolicy
     locations: locations
-    enableMultipleWriteLocations: enableMultipleWriteLocations
+    // One write region, always: with several, each region checks a stream's head against its own copy,
+    // so two regions could both append the next event of one stream (docs/regions.md). The log refuses
+    // to append on such an account.
+    enableMultipleWriteLocations: false
     enableAutomaticFailover: enableAutomaticFailover
     // Managed identity only: no account keys, no key-based metadata writes.
     disableLocalAuth: true

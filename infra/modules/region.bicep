@@ -33,7 +33,7 @@ param appSubnetId string = ''
 param tags object = {}
 
 // The change-feed triggers read this region's copy of the log first: preferredLocations of the
-// Cosmos DB trigger (extension 4.x), set to %COSMOS_PREFERRED_LOCATIONS% in functions/. Comma-separated
+// Cosmos DB trigger (extension 4.x), set from COSMOS_PREFERRED_LOCATIONS by functions/. Comma-separated
 // region names as the account names them ("West Europe,North Europe"); this region first, then the
 // others by failover priority at deployment time, so a replica that is offline falls over to the
 // next one instead of the SDK's default, the write region.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { badRequest, ETAG, header, json, notFound, problemResponse, RETRY_AFTER, unavailable } from './openapi.ts';
 import { ProjectionEntry, ProjectionParams, ProjectionsResponse, ResumeQuery, ViewParams, ViewQuery, ViewResponse } from './projectionSchemas.ts';
-import { AppendBody, AppendResponse, HealthResponse, IdempotencyKey, ReadQuery, ReadResponse, StreamInfoResponse, StreamParams } from './schemas.ts';
+import { AppendBody, AppendResponse, ConsistencyQuery, HealthResponse, IdempotencyKey, ReadQuery, ReadResponse, StreamInfoResponse, StreamParams } from './schemas.ts';
 import type { OperationDoc } from './types.ts';
 
 // Named once here: components in the document, and the identity the generator uses to reference them.
@@ -13,6 +13,11 @@ const HealthDoc = HealthResponse.meta({ id: 'Health' });
 const ViewDoc = ViewResponse.meta({ id: 'ViewDocument' });
 const ProjectionEntryDoc = ProjectionEntry.meta({ id: 'ProjectionEntry' });
 const ProjectionsDoc = ProjectionsResponse.meta({ id: 'ProjectionList' });
+
+const notCaughtUp = problemResponse(
+  "`stream-not-caught-up`: this region's copy did not hold the `atLeast` write within `wait` (or the store is unavailable).",
+  RETRY_AFTER,
+);
 
 /** The document itself, as far as a client may rely on it. */
 export const OpenApiDocumentShape = z
@@ -67,25 +72,28 @@ export const apiOperations = {
   },
   readStream: {
     summary: "Read a stream's events",
-    description: 'Events in sequence order, paged. `asOf` reads the stream as it was at that time.',
+    description:
+      'Events in sequence order, paged. `asOf` reads the stream as it was at that time. With `atLeast` (the consistencyToken of an append to this ' +
+      "stream) the request first waits up to `wait` ms until this region's copy holds that write.",
     tags: ['streams'],
     request: { params: StreamParams, query: ReadQuery },
     responses: {
       200: json('A page of events; `continuationToken` only when more remain.', ReadResponseDoc, ETAG),
       400: badRequest,
       404: notFound('The stream has no events (by `asOf`).'),
-      503: unavailable,
+      503: notCaughtUp,
     },
   },
   getStream: {
     summary: "A stream's version and times",
+    description: "With `atLeast` (the consistencyToken of an append to this stream) the request first waits up to `wait` ms until this region's copy holds that write.",
     tags: ['streams'],
-    request: { params: StreamParams },
+    request: { params: StreamParams, query: ConsistencyQuery },
     responses: {
       200: json('The stream exists.', StreamInfoDoc, ETAG),
       400: badRequest,
       404: notFound('The stream has no events.'),
-      503: unavailable,
+      503: notCaughtUp,
     },
   },
   getView: {

@@ -28,7 +28,24 @@ const positiveInt = (name: string) =>
     .transform(Number)
     .pipe(z.number().int().min(1, `${name} must be at least 1`).max(Number.MAX_SAFE_INTEGER));
 
-export const ReadQuery = z.object({
+export const DEFAULT_WAIT_MS = 5_000;
+export const MAX_WAIT_MS = 30_000;
+
+/**
+ * Read-your-writes, on the stream and view routes alike: the consistency token of an append, and how
+ * long to wait for this region to hold that write.
+ */
+export const ConsistencyQuery = z.object({
+  atLeast: z.string().min(1, 'atLeast must not be empty').optional(),
+  wait: z
+    .string()
+    .regex(/^[0-9]{1,6}$/, 'wait must be a whole number of milliseconds')
+    .transform(Number)
+    .pipe(z.number().int().max(MAX_WAIT_MS, `wait must be at most ${MAX_WAIT_MS}`))
+    .optional(),
+});
+
+export const ReadQuery = ConsistencyQuery.extend({
   fromVersion: positiveInt('fromVersion').optional(),
   toVersion: positiveInt('toVersion').optional(),
   limit: positiveInt('limit').pipe(z.number().max(1000, 'limit must be at most 1000')).optional(),
@@ -55,6 +72,10 @@ export const HealthResponse = z.object({
   store: z.string(),
   region: z.string(),
   version: z.string(),
+  /** Events this region's views had applied that the log replaced (a forced failover), and how many a rebuild repaired. */
+  divergence: z.object({ detected: z.number().int(), repaired: z.number().int() }).optional(),
+  /** Events in the account's conflicts feed that the reconciler has not settled yet (Cosmos DB; at least this many). */
+  conflicts: z.number().int().optional(),
 });
 
 export const Problem = z

@@ -10,4 +10,6 @@ export interface ApiServices {
   consumers: ConsumerControl;
   /** Snapshots of the aggregates that declare them, for command handlers; absent when the host keeps none. */
   snapshots?: Snapshots;
+  /** Conflicts waiting in the account's conflicts feed (at least this many); absent where the store has none. */
+  pendingConflicts?: () => Promise<number>;
 }

@@ -18,6 +18,7 @@ import { packageInfo } from '../packageInfo.ts';
 import { openEventStore } from '../stores/openEventStore.ts';
 import { openProjectionStorage } from '../stores/openProjectionStorage.ts';
 import { openSnapshotStore } from '../stores/openSnapshotStore.ts';
+import { countConflicts, type ConflictFeed } from '../reconciliation/conflictFeed.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
 import type { AppDefinition } from './createApp.ts';
 import { TimerRunner } from './timers.ts';
@@ -37,6 +38,8 @@ export interface EventLogApp {
 
 export interface OpenAppOptions {
   logger?: Logger;
+  /** The conflicts feed health counts (the simulation's); with EVENT_STORE=cosmos the account's, opened on first use. */
+  conflicts?: ConflictFeed;
   /** Spans and metrics around the store and the consumers (src/telemetry); absent when telemetry is off. */
   telemetry?: Pick<Telemetry, 'instrumentStore' | 'observeProjections'>;
   /** A store opened by the caller instead of the configured one (a region of the simulation in src/simulation). */
@@ -46,6 +49,28 @@ export interface OpenAppOptions {
 /** Starts every reactor of the app with the host's context (its mailer, its client). */
 const startReactors = async (definition: AppDefinition, context: Parameters<StartedReactor['definition']['start']>[0]): Promise<StartedReactor[]> =>
   Promise.all(definition.reactors.map(async (reactor) => ({ definition: reactor, handler: await reactor.start(context) })));
+
+/** Health looks at the conflicts feed at most this often: counting reads the feed. */
+const CONFLICT_COUNT_TTL_MS = 30_000;
+
+/** How many conflicts wait in the account's feed, for health; nothing where the store has no conflicts feed. */
+const conflictCounter = (config: Config, given: ConflictFeed | undefined): { count?: () => Promise<number>; close(): void } => {
+  if (given === undefined && config.EVENT_STORE !== 'cosmos') return { close: () => {} };
+  let opened: Promise<{ feed: ConflictFeed; close(): void }> | undefined = given && Promise.resolve({ feed: given, close: () => {} });
+  let counted: { at: number; count: Promise<number> } | undefined;
+  return {
+    count: () => {
+      if (counted === undefined || Date.now() - counted.at > CONFLICT_COUNT_TTL_MS) {
+        opened ??= import('../reconciliation/cosmosConflictFeed.ts').then(({ openCosmosConflictFeed }) => openCosmosConflictFeed(config));
+        const count = opened.then(({ feed }) => countConflicts(feed));
+        count.catch(() => (counted = undefined));
+        counted = { at: Date.now(), count };
+      }
+      return counted.count;
+    },
+    close: () => void opened?.then((feed) => feed.close(), () => {}),
+  };
+};
 
 /** The running app both hosts share: configuration and app definition in, wired services out. */
 export const openApp = async (config: Config, definition: AppDefinition, options: OpenAppOptions = {}): Promise<EventLogApp> => {
@@ -87,7 +112,15 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     context: { store, consumers, region: config.REGION, logger },
   });
 
-  const services: ApiServices = { eventStore: store, region: config.REGION, version: packageInfo.version, consumers, snapshots };
+  const conflicts = conflictCounter(config, options.conflicts);
+  const services: ApiServices = {
+    eventStore: store,
+    region: config.REGION,
+    version: packageInfo.version,
+    consumers,
+    snapshots,
+    pendingConflicts: conflicts.count,
+  };
   return {
     config,
     definition,
@@ -102,6 +135,7 @@ export const openApp = async (config: Config, definition: AppDefinition, options
       await timers.stop();
       await follower?.stop();
       await snapshots?.idle();
+      conflicts.close();
       await store.close();
       await snapshotStore?.close();
       await storage.close();

@@ -32,7 +32,7 @@ const replay = async <Event extends DomainEvent, State>(
 ): Promise<{ state: State; version: number } | undefined> => {
   let { state, version } = start;
   for (;;) {
-    const slice = await store.readStream(stream, { fromVersion: version + 1, limit: PAGE_SIZE });
+    const slice = await store.readStream(stream, { fromVersion: version + 1, limit: PAGE_SIZE, forWrite: true });
     if (slice === undefined) return start.version === 0 ? { state, version } : undefined;
     if (slice.version < start.version) return undefined;
     for (const stored of slice.events) {

@@ -37,6 +37,11 @@ export interface ReadStreamOptions {
   limit: number;
   /** ISO-8601 UTC in `Date#toISOString` form: only events recorded at or before it. */
   asOf?: string;
+  /**
+   * The read decides a write (loading an aggregate for a command, settling a conflict): it must see the
+   * log where writes are decided (the write region), not a copy that may lag. Stores with one copy ignore it.
+   */
+  forWrite?: boolean;
 }
 
 export interface StreamSlice {
@@ -61,6 +66,8 @@ export type StreamInfo = z.infer<typeof StreamInfo>;
  * per stream; a stale expected version raises ConcurrencyError with the current version;
  * an event id already present in the stream raises DuplicateEventIdError (or ConcurrencyError
  * where the database cannot tell the two apart); an unreachable backend raises StoreUnavailableError.
+ * `readEventsById` serves the write path (idempotent replays, reconciliation) and reads what the
+ * write region holds; `readStream` reads the nearest copy unless asked `forWrite`.
  */
 export interface EventStore {
   readonly kind: string;

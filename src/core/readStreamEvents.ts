@@ -7,9 +7,10 @@ export async function* readStreamEvents(
   stream: StreamRef,
   fromVersion = 1,
   pageSize = 1000,
+  options: { forWrite?: boolean } = {},
 ): AsyncGenerator<EventEnvelope> {
   for (let from = fromVersion; ; ) {
-    const slice = await store.readStream(stream, { fromVersion: from, limit: pageSize });
+    const slice = await store.readStream(stream, { fromVersion: from, limit: pageSize, forWrite: options.forWrite });
     if (slice === undefined) return;
     yield* slice.events;
     const last = slice.events[slice.events.length - 1];

@@ -64,3 +64,10 @@ export const parseConflict = (raw: unknown): ParsedConflict => {
   if (!event.success) return { kind: 'unreadable', id, reason: `content is not an event: ${firstIssue(event.error)}` };
   return { kind: 'event', conflict: { id, partitionKey: event.data.streamId, operationType, loser: event.data } };
 };
+
+/** How many conflicts wait in the feed, counting at most `limit` (a backlog this large needs attention, not a count). */
+export const countConflicts = async (feed: ConflictFeed, limit = 100): Promise<number> => {
+  let count = 0;
+  for await (const _conflict of feed.read()) if (++count >= limit) break;
+  return count;
+};

@@ -83,7 +83,7 @@ const byStreamAndSequence = (a: EventConflict, b: EventConflict): number =>
 
 const readWholeStream = async (store: EventStore, stream: StreamRef): Promise<EventEnvelope[]> => {
   const events: EventEnvelope[] = [];
-  for await (const event of readStreamEvents(store, stream)) events.push(event);
+  for await (const event of readStreamEvents(store, stream, 1, 1000, { forWrite: true })) events.push(event);
   return events;
 };
 

@@ -77,7 +77,7 @@ export const startRegionSimulation = async (options: RegionSimulationOptions): P
         PORT: options.ports?.[index] ?? 0,
         REACTORS_ENABLED: options.config.REACTORS_ENABLED && index === 0,
       };
-      const app = await openApp(config, options.definition, { eventStore: account.endpoint(region), logger });
+      const app = await openApp(config, options.definition, { eventStore: account.endpoint(region), conflicts: account.conflicts, logger });
       const reconcile = serialized(() =>
         reconcileConflicts({ feed: account.conflicts, store: account.endpoint(region), region, policies: options.definition.reconciliation, logger }),
       );

@@ -177,16 +177,17 @@ describe('Bicep templates: structure', () => {
 describe('Bicep templates: the events account', () => {
   const events = read('modules/events-account.bicep');
 
-  it('is global, provisioned (never serverless), Session by default, local auth off, optional multi-write', () => {
+  it('is global, provisioned (never serverless), Session by default, local auth off, one write region only', () => {
     expect(events).toMatch(/kind: 'GlobalDocumentDB'/);
     expect(events).not.toMatch(/EnableServerless/);
     expect(events).toMatch(/disableLocalAuth: true/);
-    expect(events).toMatch(/enableMultipleWriteLocations: enableMultipleWriteLocations/);
+    expect(events).toMatch(/enableMultipleWriteLocations: false/);
+    expect(events).not.toMatch(/param enableMultipleWriteLocations/);
     expect(events).toMatch(/locations: locations/);
     expect(events).toMatch(/autoscaleSettings: \{\s*maxThroughput: autoscaleMaxThroughput/);
     const main = read('main.bicep');
     expect(main).toMatch(/param consistencyLevel string = 'Session'/);
-    expect(main).toMatch(/param enableMultipleWriteLocations bool = false/);
+    expect(main).not.toMatch(/enableMultipleWriteLocations/);
     expect(main).toMatch(/param databaseName string = 'eventlog'/);
   });
 
@@ -280,9 +281,9 @@ describe('Bicep templates: per region', () => {
     expect(read('main.bicep')).toMatch(/eventsAccountLocations: events\.outputs\.locations/);
   });
 
-  it('backs the events account up continuously (periodic only where multi-write forbids it) and can restrict networks', () => {
+  it('backs the events account up continuously and can restrict networks', () => {
     const events = read('modules/events-account.bicep');
-    expect(events).toMatch(/var backupPolicy = enableMultipleWriteLocations\s*\?\s*\{\s*type: 'Periodic'/);
+    expect(events).not.toMatch(/type: 'Periodic'/);
     expect(events).toMatch(/type: 'Continuous'\s*continuousModeProperties: \{\s*tier: continuousBackupTier/);
     expect(read('main.bicep')).toMatch(/param continuousBackupTier string = 'Continuous7Days'/);
     // Defaults leave every network in: a first deployment works from anywhere.

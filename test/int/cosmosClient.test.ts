@@ -12,6 +12,7 @@ describe('Cosmos DB settings', () => {
       views: { endpoint: 'https://127.0.0.1:8081', auth: { kind: 'key', key: 'k' } },
       database: 'eventlog',
       region: 'westeurope',
+      preferredLocations: ['westeurope'],
     });
   });
 

@@ -29,6 +29,7 @@ beforeAll(async () => {
   vi.stubEnv('EVENT_STORE', 'memory');
   vi.stubEnv('DATA_DIR', dataDir);
   vi.stubEnv('REGION', 'westeurope');
+  vi.stubEnv('COSMOS_PREFERRED_LOCATIONS', 'West Europe, North Europe');
   await import('../../functions/index.ts');
   const { definition } = await import('../../functions/appContext.ts');
   routes = (await import('../../src/api/routes.ts')).routeTable(definition.routes);
@@ -103,6 +104,11 @@ describe('change-feed registrations', () => {
         retry: { maxRetryCount: -1 },
       });
     }
+  });
+
+  it("read each region's own copy first: every trigger takes the region's preferred locations", () => {
+    expect(registered.cosmosDB.length).toBeGreaterThan(3);
+    for (const trigger of registered.cosmosDB) expect(trigger.options.preferredLocations, trigger.name).toBe('West Europe,North Europe');
   });
 
   it('give every change-feed trigger (projections and reactors) a lease prefix of its own', () => {

@@ -1,9 +1,10 @@
 import { appendEvents, streamIdOf, ValidationError } from '../../core/index.ts';
 import { notFoundProblem } from '../problem.ts';
-import { AppendBody, IdempotencyKey, ReadQuery, StreamParams } from '../schemas.ts';
+import { AppendBody, ConsistencyQuery, IdempotencyKey, ReadQuery, StreamParams } from '../schemas.ts';
 import type { ApiServices } from '../services.ts';
 import type { ApiRequest, ApiResponse } from '../types.ts';
 import { parseJsonBody, queryObject, validate } from '../validation.ts';
+import { awaitStreamWrite, consistencyOf } from './consistency.ts';
 import { normalizeExpectedVersion, parseIfMatch } from './headers.ts';
 import { decodeReadToken, encodeReadToken } from './readToken.ts';
 
@@ -57,6 +58,7 @@ export const readStream = async (request: ApiRequest, services: ApiServices): Pr
   const limit = query.limit ?? DEFAULT_LIMIT;
   const streamId = streamIdOf(stream);
 
+  await awaitStreamWrite(services.eventStore, stream, consistencyOf(query), services.region);
   const slice = await services.eventStore.readStream(stream, { fromVersion, toVersion: query.toVersion, limit, asOf: query.asOf });
   if (slice === undefined)
     return notFoundProblem(query.asOf === undefined ? `stream ${streamId} has no events` : `stream ${streamId} had no events at ${query.asOf}`);
@@ -77,7 +79,8 @@ export const readStream = async (request: ApiRequest, services: ApiServices): Pr
 };
 
 export const getStream = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
-  const { path: stream } = validate({ path: [StreamParams, request.params] });
+  const { path: stream, query } = validate({ path: [StreamParams, request.params], query: [ConsistencyQuery, queryObject(request.query)] });
+  await awaitStreamWrite(services.eventStore, stream, consistencyOf(query), services.region);
   const info = await services.eventStore.getStreamInfo(stream);
   if (info === undefined) return notFoundProblem(`stream ${streamIdOf(stream)} has no events`);
   return { status: 200, headers: { etag: `"${info.version}"` }, body: info };

@@ -1,18 +1,14 @@
-import { decodeConsistencyToken, ValidationError } from '../../core/index.ts';
 import { notFoundProblem, problem } from '../problem.ts';
-import { DEFAULT_VIEW_WAIT_MS, ViewParams, ViewQuery } from '../projectionSchemas.ts';
+import { ViewParams, ViewQuery } from '../projectionSchemas.ts';
 import type { ApiServices } from '../services.ts';
 import type { ApiRequest, ApiResponse } from '../types.ts';
 import { queryObject, validate } from '../validation.ts';
+import { consistencyOf } from './consistency.ts';
 
 /** `GET /api/views/{view}/{key}?atLeast=&wait=`: read-your-writes against this region's views. */
 export const getView = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
   const { path, query } = validate({ path: [ViewParams, request.params], query: [ViewQuery, queryObject(request.query)] });
-  const atLeast = query.atLeast === undefined ? undefined : decodeConsistencyToken(query.atLeast);
-  if (query.atLeast !== undefined && atLeast === undefined)
-    throw new ValidationError([{ path: 'query.atLeast', message: 'is not a consistency token this server issued' }]);
-
-  const waitMs = query.wait ?? DEFAULT_VIEW_WAIT_MS;
+  const { atLeast, waitMs } = consistencyOf(query);
   const read = await services.consumers.readView(path.view, path.key, { atLeast, waitMs });
   if (read.kind === 'not-caught-up')
     return problem(

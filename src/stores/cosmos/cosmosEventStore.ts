@@ -1,5 +1,6 @@
 import type { Container } from '@azure/cosmos';
 import {
+  ProblemError,
   StoreUnavailableError,
   streamIdOf,
   type AppendRequest,
@@ -16,7 +17,7 @@ import {
 } from '../../core/index.ts';
 import { appendToStream, WRITE_RETRY } from './appendToStream.ts';
 import { readChangeFeed } from './changeFeedReplay.ts';
-import { acquireCosmosClient, type CosmosClientSettings, type SharedCosmosClient } from './client.ts';
+import { acquireCosmosClient, WRITE_REGION, type CosmosClientSettings, type SharedCosmosClient } from './client.ts';
 import { CONTAINER_IDS } from './containers.ts';
 import { deadlineOf, type Within } from './deadline.ts';
 import { mapCosmosErrors } from './errors.ts';
@@ -24,6 +25,16 @@ import { readEventsById, readStream } from './readStream.ts';
 import type { RequestMeter } from './requestMeter.ts';
 import type { CosmosConnection } from './settings.ts';
 import { getStreamInfo } from './streamInfo.ts';
+
+/** The account takes writes in several regions, which this log refuses (see assertSingleWriteRegion). */
+export class MultipleWriteRegionsError extends ProblemError('multiple-write-regions', 503, 'Event account has several write regions') {
+  constructor() {
+    super(
+      'the Cosmos DB account of the log takes writes in several regions, where two regions could both append the next event of one stream; ' +
+        'the log runs on a single-write-region account (turn enableMultipleWriteLocations off, see docs/regions.md)',
+    );
+  }
+}
 
 export interface CosmosEventStoreOptions extends CosmosClientSettings {
   connection: CosmosConnection;
@@ -38,68 +49,103 @@ export interface CosmosEventStoreOptions extends CosmosClientSettings {
  * The log in Cosmos DB: one logical partition per stream, appends as transactional batches. Cosmos DB
  * has no order across partitions, so this store offers no GlobalLog: consumers use the change feed,
  * which is also the replay source of rebuilds.
+ *
+ * Two clients of one account: reads for clients and the change feed go to this region's copy first
+ * (`preferredLocations`), so a region projects from its own copy and keeps serving when cut off from
+ * the write region; everything an append decides on (the tip, a write read back, the ids an
+ * Idempotency-Key names, an aggregate loaded for a command) goes to the write region, so a lagging
+ * copy can never make a right version look stale.
  */
 export class CosmosEventStore implements EventStore, ReplaySource {
   readonly kind = 'cosmos';
-  private readonly shared: SharedCosmosClient;
-  private readonly container: Container;
+  private readonly clients: SharedCosmosClient[];
+  /** This region's copy first. */
+  private readonly nearest: Container;
+  /** The write region. */
+  private readonly writes: Container;
   private readonly writeRetry: RetryPolicy;
   private readonly within: Within;
   private closed = false;
 
-  private constructor(shared: SharedCosmosClient, container: Container, writeRetry: RetryPolicy, within: Within) {
-    this.shared = shared;
-    this.container = container;
+  private constructor(clients: { nearest: SharedCosmosClient; writes: SharedCosmosClient }, database: string, writeRetry: RetryPolicy, within: Within) {
+    this.clients = [clients.nearest, clients.writes];
+    this.nearest = clients.nearest.client.database(database).container(CONTAINER_IDS.events);
+    this.writes = clients.writes.client.database(database).container(CONTAINER_IDS.events);
     this.writeRetry = writeRetry;
     this.within = within;
   }
 
   /** Sends nothing yet: the first request reads the account's metadata, so a store can open while Cosmos DB is down. */
   static async open(options: CosmosEventStoreOptions): Promise<CosmosEventStore> {
-    const shared = await acquireCosmosClient(options.connection, options);
-    const container = shared.client.database(options.database).container(CONTAINER_IDS.events);
-    return new CosmosEventStore(shared, container, options.writeRetry ?? WRITE_RETRY, deadlineOf(options.operationTimeoutMs));
+    const nearest = await acquireCosmosClient(options.connection, options);
+    const writes = await acquireCosmosClient(options.connection, { ...options, preferredLocations: WRITE_REGION }).catch((error: unknown) => {
+      nearest.release();
+      throw error;
+    });
+    return new CosmosEventStore({ nearest, writes }, options.database, options.writeRetry ?? WRITE_RETRY, deadlineOf(options.operationTimeoutMs));
   }
 
-  /** Requests and request units this process's client has spent (shared by every store on that client). */
+  /** Requests and request units this process has spent on the account (shared by every store on it). */
   get meter(): RequestMeter {
-    return this.shared.meter;
+    return this.clients[0]!.meter;
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {
     this.assertOpen();
-    return appendToStream({ container: this.container, writeRetry: this.writeRetry, within: this.within, now: () => new Date().toISOString() }, request);
+    await this.assertSingleWriteRegion();
+    return appendToStream({ container: this.writes, writeRetry: this.writeRetry, within: this.within, now: () => new Date().toISOString() }, request);
   }
 
   async readStream(stream: StreamRef, options: ReadStreamOptions): Promise<StreamSlice | undefined> {
     this.assertOpen();
-    return mapCosmosErrors('read', () => this.within(() => readStream(this.container, streamIdOf(stream), options)));
+    const container = options.forWrite ? this.writes : this.nearest;
+    return mapCosmosErrors('read', () => this.within(() => readStream(container, streamIdOf(stream), options)));
   }
 
   async readEventsById(stream: StreamRef, ids: string[]): Promise<EventEnvelope[]> {
     this.assertOpen();
-    return mapCosmosErrors('read', () => this.within(() => readEventsById(this.container, streamIdOf(stream), ids)));
+    return mapCosmosErrors('read', () => this.within(() => readEventsById(this.writes, streamIdOf(stream), ids)));
   }
 
   async getStreamInfo(stream: StreamRef): Promise<StreamInfo | undefined> {
     this.assertOpen();
-    return mapCosmosErrors('read', () => this.within(() => getStreamInfo(this.container, streamIdOf(stream), stream)));
+    return mapCosmosErrors('read', () => this.within(() => getStreamInfo(this.nearest, streamIdOf(stream), stream)));
   }
 
   async readFrom(cursor: string | undefined, limit: number): Promise<ReplayPage> {
     this.assertOpen();
-    return mapCosmosErrors('change feed read', () => this.within(() => readChangeFeed(this.container, cursor, limit)));
+    return mapCosmosErrors('change feed read', () => this.within(() => readChangeFeed(this.nearest, cursor, limit)));
   }
 
   async ping(): Promise<void> {
     this.assertOpen();
-    await mapCosmosErrors('ping', () => this.within(() => this.container.read()));
+    await mapCosmosErrors('ping', () => this.within(() => this.nearest.read()));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.shared.release();
+    for (const client of this.clients) client.release();
+  }
+
+  private singleWrite: Promise<void> | undefined;
+
+  /**
+   * Appends are refused on an account with several write regions: each region checks a stream's head
+   * against its own copy, so two regions could both commit the next version of one stream
+   * (docs/regions.md). Asked once, on the first append.
+   */
+  private assertSingleWriteRegion(): Promise<void> {
+    this.singleWrite ??= mapCosmosErrors('reading the account', () => this.within(() => this.clients[1]!.client.getDatabaseAccount())).then(
+      ({ resource }) => {
+        if (resource?.enableMultipleWritableLocations) throw new MultipleWriteRegionsError();
+      },
+      (error: unknown) => {
+        this.singleWrite = undefined;
+        throw error;
+      },
+    );
+    return this.singleWrite;
   }
 
   private assertOpen(): void {

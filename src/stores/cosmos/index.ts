@@ -16,17 +16,17 @@ export { cosmosSettingsFrom, type CosmosSettings } from './settings.ts';
 
 export const openCosmosEventStore = (config: Config): Promise<CosmosEventStore> => {
   const settings = cosmosSettingsFrom(config);
-  return CosmosEventStore.open({ connection: settings.events, database: settings.database, region: settings.region });
+  return CosmosEventStore.open({ connection: settings.events, database: settings.database, region: settings.region, preferredLocations: settings.preferredLocations });
 };
 
 /** Views and checkpoints in the region-local account (VIEWS__accountEndpoint), else in the event account. */
 export const openCosmosProjectionStorageFor = (config: Config): Promise<ProjectionStorage> => {
   const settings = cosmosSettingsFrom(config);
-  return openCosmosProjectionStorage({ connection: settings.views, database: settings.database, region: settings.region });
+  return openCosmosProjectionStorage({ connection: settings.views, database: settings.database, region: settings.region, preferredLocations: settings.preferredLocations });
 };
 
 export const openCosmosSnapshotStore = async (config: Config): Promise<SnapshotStore> => {
   const settings = cosmosSettingsFrom(config);
-  const shared = await acquireCosmosClient(settings.events, { region: settings.region });
+  const shared = await acquireCosmosClient(settings.events, { region: settings.region, preferredLocations: settings.preferredLocations });
   return new CosmosSnapshotStore(shared.client.database(settings.database).container(CONTAINER_IDS.snapshots), shared.release);
 };

@@ -16,6 +16,8 @@ export interface CosmosSettings {
   database: string;
   /** Azure location name such as `westeurope`, or `local`. */
   region: string;
+  /** Where this region reads first: COSMOS_PREFERRED_LOCATIONS, else the region alone. */
+  preferredLocations: string[];
 }
 
 /** The Cosmos DB part of the configuration; config.ts has already checked that an endpoint is set. */
@@ -27,8 +29,13 @@ export const cosmosSettingsFrom = (config: Config): CosmosSettings => {
         ? { endpoint: config.COSMOS__accountEndpoint, auth: { kind: 'identity' } }
         : missingEndpoint();
   const views: CosmosConnection =
-    config.VIEWS__accountEndpoint !== undefined ? { endpoint: config.VIEWS__accountEndpoint, auth: { kind: 'identity' } } : events;
-  return { events, views, database: config.COSMOS_DATABASE, region: config.REGION };
+    config.VIEWS__accountEndpoint !== undefined
+      ? { endpoint: config.VIEWS__accountEndpoint, auth: { kind: 'identity' } }
+      : config.VIEWS_COSMOS_ENDPOINT !== undefined && config.COSMOS_KEY !== undefined
+        ? { endpoint: config.VIEWS_COSMOS_ENDPOINT, auth: { kind: 'key', key: config.COSMOS_KEY } }
+        : events;
+  const preferredLocations = config.COSMOS_PREFERRED_LOCATIONS ?? (config.REGION === 'local' ? [] : [config.REGION]);
+  return { events, views, database: config.COSMOS_DATABASE, region: config.REGION, preferredLocations };
 };
 
 const missingEndpoint = (): never => {
