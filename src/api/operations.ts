@@ -100,11 +100,13 @@ export const apiOperations = {
     summary: "A view document, from this region's projection",
     description:
       '`updatedAt` is when this region last wrote the document, by its clock. With `atLeast` (a consistencyToken from an append) ' +
-      "the request waits up to `wait` ms until this region's projection has applied that write.",
+      "the request waits up to `wait` ms until this region's projection has applied that write. With `fallback=central`, a view " +
+      "kept from one stream (such as `stream` and `user`) is answered from the log itself, folded in the write region, when this region's " +
+      'views are unreachable or not caught up in time; such an answer carries `X-Eventlog-View-Source: central`.',
     tags: ['views'],
     request: { params: ViewParams, query: ViewQuery },
     responses: {
-      200: json('The document.', ViewDoc),
+      200: json('The document.', ViewDoc, { 'X-Eventlog-View-Source': header('`central` when the log answered (`fallback=central`), not this region\'s views.', { type: 'string', enum: ['central'] }) }),
       400: badRequest,
       404: notFound('No such view, or no document for the key in this region.'),
       503: problemResponse('`view-not-caught-up`: the projection has not applied `atLeast` in time (or the store is unavailable).', RETRY_AFTER),

@@ -6,7 +6,10 @@ import { ConsistencyQuery } from './schemas.ts';
 
 export const ViewParams = z.object({ view: ViewName, key: ViewKey });
 
-export const ViewQuery = ConsistencyQuery;
+export const ViewQuery = ConsistencyQuery.extend({
+  /** `central`: a view kept from one stream may be answered from the log itself when this region's views cannot answer. */
+  fallback: z.enum(['central'], { error: 'fallback must be central' }).optional(),
+});
 
 export const ViewResponse = z.object({
   view: ViewName,

@@ -5,7 +5,7 @@ import {
   describeError,
   isAbsentView,
   type CheckpointStore,
-  type ConsistencyPoint,
+  type ReadViewOptions,
   type ConsumerControl,
   type ConsumerEntry,
   type EventEnvelope,
@@ -18,10 +18,13 @@ import {
   type RetryPolicy,
   type StartedReactor,
   type ViewRead,
+  StoreUnavailableError,
   type ViewStore,
 } from '../core/index.ts';
 import { ConsumerHeldError, notPausable, notRebuildable, UnknownConsumerError, UnknownViewError } from './errors.ts';
 import { applyBatch, ConfirmedProgress, type ApplyContext, type Divergence } from './projection/applyBatch.ts';
+import { foldFromLog } from './projection/foldFromLog.ts';
+import { RevalidatedViews } from './projection/revalidatedViews.ts';
 import { cachedViewStore } from './projection/documentCache.ts';
 import { progressViewName, storedViewName } from './projection/viewNames.ts';
 import { handleReactorBatch } from './reactor/handleEvents.ts';
@@ -80,6 +83,8 @@ const DEFAULT_RETRY_BUDGET_MS = 5_000;
 const RECHECK_MS = 250;
 /** Documents a runtime remembers between batches (each a few hundred bytes for typical views). */
 const DOCUMENT_CACHE_SIZE = 10_000;
+/** View documents an instance keeps for the API's reads: the hot ones (a few hundred bytes each, typically). */
+const VIEW_READ_CACHE_SIZE = 1_000;
 /** Divergence records a state record keeps, newest last. */
 const MAX_DIVERGENCE_RECORDS = 10;
 /** Where reactors kept their records before they were consumers like projections (read once, then migrated). */
@@ -104,6 +109,8 @@ export class ConsumerRuntime implements ConsumerControl {
   private readonly interrupted = new Set<string>();
   private readonly context: ApplyContext;
   private readonly reactorRetry: RetryPolicy;
+  /** Hot documents the API reads, revalidated by etag on every read (never served stale). */
+  private readonly viewCache: RevalidatedViews;
 
   constructor(options: ConsumerRuntimeOptions) {
     checkProjectionCatalog(options.projections);
@@ -121,6 +128,7 @@ export class ConsumerRuntime implements ConsumerControl {
     this.reactorRetry = { maxAttempts: attempts, ...(options.reactorBackoff ?? DEFAULT_REACTOR_BACKOFF) };
     // Batches read through a cache of recent documents; reads for the API always go to the store.
     this.context = { views: cachedViewStore(options.views, DOCUMENT_CACHE_SIZE), handlerRetry, now: () => this.now(), confirmed: new ConfirmedProgress() };
+    this.viewCache = new RevalidatedViews(options.views, VIEW_READ_CACHE_SIZE);
   }
 
   /** Every consumer: projections first, then reactors. */
@@ -312,11 +320,33 @@ export class ConsumerRuntime implements ConsumerControl {
 
   /**
    * Reads a view document. With `atLeast`, first waits (up to `waitMs`) until this region's projection
-   * has processed that stream up to that sequence, woken by each applied batch.
+   * has processed that stream up to that sequence, woken by each applied batch. With `fallback`, a view
+   * kept from one stream is answered from the log (folded in the write region) when this region's views
+   * are unreachable or not caught up in time: local first, central when local cannot answer.
    */
-  async readView(view: string, key: string, options: { atLeast?: ConsistencyPoint; waitMs: number }): Promise<ViewRead> {
+  async readView(view: string, key: string, options: ReadViewOptions): Promise<ViewRead> {
     const projection = this.byView.get(view);
     if (projection === undefined) throw new UnknownViewError(view);
+    const central = (): Promise<ViewRead | undefined> =>
+      options.fallback === undefined ? Promise.resolve(undefined) : foldFromLog(projection, view, key, options.fallback, this.now());
+    let local: ViewRead;
+    try {
+      local = await this.readLocally(projection, view, key, options);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      const folded = await central();
+      if (folded === undefined) throw error;
+      return folded;
+    }
+    return local.kind === 'not-caught-up' ? ((await central()) ?? local) : local;
+  }
+
+  /** How often hot view documents were still as cached (revalidated without a body), since start. */
+  get viewCacheStats(): { hits: number; misses: number } {
+    return { ...this.viewCache.stats };
+  }
+
+  private async readLocally(projection: ProjectionDefinition, view: string, key: string, options: ReadViewOptions): Promise<ViewRead> {
     const deadline = Date.now() + options.waitMs;
     for (;;) {
       const state = (await this.options.checkpoints.get(projection.name))?.state;
@@ -333,8 +363,8 @@ export class ConsumerRuntime implements ConsumerControl {
           continue;
         }
       }
-      const document = await this.options.views.get(storedViewName(view, generation), key);
-      return document === undefined || isAbsentView(document.data) ? { kind: 'absent' } : { kind: 'found', document };
+      const document = await this.viewCache.read(storedViewName(view, generation), key);
+      return document === undefined || isAbsentView(document.data) ? { kind: 'absent', source: 'views' } : { kind: 'found', document, source: 'views' };
     }
   }
 

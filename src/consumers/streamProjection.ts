@@ -1,4 +1,4 @@
-import { defineProjection, defineView } from '../core/index.ts';
+import { defineProjection, defineView, parseStreamId } from '../core/index.ts';
 
 /** The built-in `stream` view: one document per stream, keyed by streamId. */
 export interface StreamView {
@@ -20,6 +20,7 @@ export const streamProjection = defineProjection({
     defineView<StreamView>({
       name: 'stream',
       keysOf: (event) => [event.streamId],
+      streamOf: parseStreamId,
       // Events of one stream arrive in sequence order and redeliveries are dropped before this runs.
       reduce: (current, event) => ({
         streamId: event.streamId,

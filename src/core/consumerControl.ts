@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConsistencyPoint } from './consistencyToken.ts';
+import type { EventStore } from './ports.ts';
 import { DivergenceState, HaltRecord, SkipRecord, type StoredViewDocument } from './consumerStores.ts';
 import { ProjectionName } from './projection.ts';
 
@@ -45,10 +46,19 @@ export const ConsumerEntry = z
   .catchall(z.unknown());
 export type ConsumerEntry = z.infer<typeof ConsumerEntry>;
 
+/** Where a view read was answered from: this region's views, or the log itself (folded in the write region). */
+export type ViewSource = 'views' | 'central';
+
 export type ViewRead =
-  | { kind: 'found'; document: StoredViewDocument }
-  | { kind: 'absent' }
+  | { kind: 'found'; document: StoredViewDocument; source: ViewSource }
+  | { kind: 'absent'; source: ViewSource }
   | { kind: 'not-caught-up'; projection: string; status: ConsumerStatus; appliedSequence: number };
+
+export interface ReadViewOptions {
+  atLeast?: ConsistencyPoint;
+  waitMs: number;
+  fallback?: EventStore;
+}
 
 /** What the views and projections routes use of a host's consumers (projections and reactors): the port the API needs. */
 export interface ConsumerControl {
@@ -60,6 +70,10 @@ export interface ConsumerControl {
   requestRebuild(name: string): Promise<ConsumerEntry>;
   /** Reactors only: take no events, keeping the place in the log, until resumed. */
   pause(name: string): Promise<ConsumerEntry>;
-  /** A view document; with `atLeast`, waits up to `waitMs` for this region's projection to apply that write. */
-  readView(view: string, key: string, options: { atLeast?: ConsistencyPoint; waitMs: number }): Promise<ViewRead>;
+  /**
+   * A view document; with `atLeast`, waits up to `waitMs` for this region's projection to apply that
+   * write. With `fallback` (the log), a view kept from one stream is folded from the log instead when
+   * this region's views are unreachable or not caught up in time.
+   */
+  readView(view: string, key: string, options: ReadViewOptions): Promise<ViewRead>;
 }

@@ -33,6 +33,11 @@ export interface ViewStore {
   readonly kind: string;
   get(view: string, key: string): Promise<StoredViewDocument | undefined>;
   /**
+   * A document read only if it changed since the version a reader holds: `'unchanged'` when it is
+   * still at `etag` (a Cosmos DB read with If-None-Match answers 304 without the body), else what `get` answers.
+   */
+  getIfChanged(view: string, key: string, etag: string): Promise<StoredViewDocument | 'unchanged' | undefined>;
+  /**
    * Writes the document if the condition holds and returns its new etag; returns undefined when it
    * does not hold (another writer got there first), so the caller reads again and retries.
    */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventEnvelope, JsonObject } from './envelope.ts';
+import type { EventEnvelope, JsonObject, StreamRef } from './envelope.ts';
 import type { Upcasters } from './upcast.ts';
 
 // A projection turns the log into read views. Delivery is at least once and ordered per stream only,
@@ -34,6 +34,12 @@ export interface ViewDefinition<TData extends JsonObject = JsonObject> {
    * deleted post), keep the document with `deleted: true` instead: the views API answers it as absent.
    */
   reduce(current: TData | undefined, event: EventEnvelope, key: string): TData | null;
+  /**
+   * For a view whose document for `key` is made from the events of one stream only: that stream. A
+   * read may then be answered from the log itself (`fallback=central`) when this region's views are
+   * unreachable or behind, by folding that stream.
+   */
+  streamOf?(key: string): StreamRef | undefined;
 }
 
 export interface ProjectionDefinition {

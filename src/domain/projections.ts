@@ -3,7 +3,7 @@ import { decodeEvent } from './codec.ts';
 import { CommentEvents } from './comment.ts';
 import { EmailAddressEvents } from './emailAddress.ts';
 import { PostEvents } from './post.ts';
-import { COMMENT, EMAIL_ADDRESS, POST, USER } from './streams.ts';
+import { COMMENT, EMAIL_ADDRESS, POST, USER, userStream } from './streams.ts';
 import { UserEvents } from './user.ts';
 
 // The reference domain's read views. Reducers are pure and see each stream in order, but streams in
@@ -31,6 +31,7 @@ export const userProjection = defineProjection({
     defineView<UserView>({
       name: 'user',
       keysOf: (event) => (of(USER)(event) ? [event.aggregateId] : []),
+      streamOf: (userId) => userStream(userId),
       reduce: (current, stored) => {
         const event = decodeEvent(UserEvents, stored);
         if (event?.type === 'UserRegistered')
@@ -169,6 +170,7 @@ export const emailReservationProjection = defineProjection({
     defineView<EmailReservationView>({
       name: 'emailReservation',
       keysOf: (event) => (of(EMAIL_ADDRESS)(event) ? [event.aggregateId] : []),
+      streamOf: (emailAddressId) => ({ aggregateType: EMAIL_ADDRESS, aggregateId: emailAddressId }),
       reduce: (current, stored) => {
         const event = decodeEvent(EmailAddressEvents, stored);
         switch (event?.type) {

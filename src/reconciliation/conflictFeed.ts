@@ -37,8 +37,8 @@ export interface EventConflict {
 
 export type ParsedConflict =
   | { kind: 'event'; conflict: EventConflict }
-  /** Not an event: a stream head or another document; the reconciler leaves it to the store that owns it. */
-  | { kind: 'other'; id: string; partitionKey?: string; reason: string }
+  /** Not an event: a stream head or another document of the store's own (`documentKind` is its `kind`). */
+  | { kind: 'other'; id: string; partitionKey?: string; documentKind?: string; reason: string }
   | { kind: 'unreadable'; id?: string; reason: string };
 
 const firstIssue = (error: z.ZodError): string => {
@@ -59,7 +59,10 @@ export const parseConflict = (raw: unknown): ParsedConflict => {
   }
   if (typeof item !== 'object' || item === null) return { kind: 'unreadable', id, reason: 'conflict has no content' };
   const partitionKey = typeof (item as { streamId?: unknown }).streamId === 'string' ? (item as { streamId: string }).streamId : undefined;
-  if ('kind' in item) return { kind: 'other', id, partitionKey, reason: `a ${String((item as { kind: unknown }).kind)} document, not an event` };
+  if ('kind' in item) {
+    const documentKind = String((item as { kind: unknown }).kind);
+    return { kind: 'other', id, partitionKey, documentKind, reason: `a ${documentKind} document, not an event` };
+  }
   const event = EventEnvelope.safeParse(item);
   if (!event.success) return { kind: 'unreadable', id, reason: `content is not an event: ${firstIssue(event.error)}` };
   return { kind: 'event', conflict: { id, partitionKey: event.data.streamId, operationType, loser: event.data } };

@@ -14,6 +14,9 @@ import {
 import { parseConflict, type ConflictFeed, type EventConflict } from './conflictFeed.ts';
 import { ReconciliationPolicies, type CompensatingAppend } from './policies.ts';
 
+/** The `kind` of the stream head documents the Cosmos DB store keeps beside the events (src/stores/cosmos/documents.ts). */
+const STREAM_HEAD = 'streamHead';
+
 // Closes the gap a failover leaves: every event in the conflicts feed was acknowledged to a client,
 // so it must end up in the log once. Safe to run at any time, in every region at once, and again after
 // a crash: an event already in its stream is recognised by its id, and compensations are keyed appends.
@@ -32,6 +35,7 @@ export type ConflictOutcome =
   | { outcome: 'present'; conflictId: string; streamId: string; eventId: string }
   | { outcome: 'compensated'; conflictId: string; streamId: string; eventId: string; reason: string; appended: { streamId: string; eventIds: string[] }[] }
   | { outcome: 'skipped'; conflictId?: string; reason: string }
+  | { outcome: 'discarded'; conflictId: string; reason: string }
   | { outcome: 'failed'; conflictId: string; streamId: string; eventId: string; error: string };
 
 export interface ReconcileReport {
@@ -44,6 +48,8 @@ export interface ReconcileReport {
   /** Already in the log (a client retry, another region's reconciler, or an earlier run). */
   present: number;
   skipped: number;
+  /** Lost stream heads, dropped: the new timeline has its own head, and a head is only ever a hint (it never leads its events). */
+  discarded: number;
   failed: number;
   /** Set when the run stopped early because the log could not be written (the next run goes on). */
   interrupted?: string;
@@ -92,7 +98,7 @@ export const reconcileConflicts = async (options: ReconcileOptions): Promise<Rec
   const { feed, store, region } = options;
   const policies = options.policies ?? new ReconciliationPolicies();
   const logger = options.logger ?? silentLogger;
-  const report: ReconcileReport = { region, feed: feed.kind, examined: 0, reappended: 0, compensated: 0, present: 0, skipped: 0, failed: 0, outcomes: [] };
+  const report: ReconcileReport = { region, feed: feed.kind, examined: 0, reappended: 0, compensated: 0, present: 0, skipped: 0, discarded: 0, failed: 0, outcomes: [] };
   const record = (outcome: ConflictOutcome): void => {
     report.outcomes.push(outcome);
     report[outcome.outcome]++;
@@ -100,9 +106,12 @@ export const reconcileConflicts = async (options: ReconcileOptions): Promise<Rec
 
   // Read first, then resolve: deleting while a Cosmos DB feed is being paged could skip conflicts.
   const conflicts: EventConflict[] = [];
+  const lostHeads: Array<{ id: string; partitionKey: string }> = [];
   for await (const raw of feed.read()) {
     const parsed = parseConflict(raw);
     if (parsed.kind === 'event') conflicts.push(parsed.conflict);
+    else if (parsed.kind === 'other' && parsed.documentKind === STREAM_HEAD && parsed.partitionKey !== undefined)
+      lostHeads.push({ id: parsed.id, partitionKey: parsed.partitionKey });
     else {
       record({ outcome: 'skipped', ...(parsed.id === undefined ? {} : { conflictId: parsed.id }), reason: parsed.reason });
       logger.warn('conflict left in the feed', { conflictId: parsed.id, reason: parsed.reason });
@@ -164,6 +173,15 @@ export const reconcileConflicts = async (options: ReconcileOptions): Promise<Rec
     }
     return { outcome: 'compensated', conflictId: conflict.id, streamId: conflict.loser.streamId, eventId: conflict.loser.id, reason, appended };
   };
+
+  for (const head of lostHeads) {
+    try {
+      await feed.delete(head.id, head.partitionKey);
+      record({ outcome: 'discarded', conflictId: head.id, reason: `a lost head of ${head.partitionKey}: the stream's head in the new timeline stands` });
+    } catch (error) {
+      logger.warn('lost stream head left in the feed; the next run retries it', { conflictId: head.id, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
 
   for (const conflict of conflicts) {
     report.examined++;

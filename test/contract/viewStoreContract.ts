@@ -67,6 +67,17 @@ export const describeViewStoreContract = (name: string, open: () => Promise<Proj
       expect(await storage.views.get(view, 'k')).toMatchObject({ data: { n: 2 }, etag: second });
     });
 
+    it('a read with the etag a reader holds answers unchanged, the new version after a write, nothing once deleted', async () => {
+      const view = fresh('v');
+      const first = (await storage.views.put(doc(view, 'k', { n: 1 }), { absent: true }))!;
+      expect(await storage.views.getIfChanged(view, 'k', first)).toBe('unchanged');
+      const second = (await storage.views.put(doc(view, 'k', { n: 2 }, { s: 2 }), { etag: first }))!;
+      expect(await storage.views.getIfChanged(view, 'k', first)).toEqual({ ...doc(view, 'k', { n: 2 }, { s: 2 }), etag: second });
+      expect(await storage.views.getIfChanged(view, 'k', second)).toBe('unchanged');
+      await storage.views.delete(view, 'k');
+      expect(await storage.views.getIfChanged(view, 'k', second)).toBeUndefined();
+    });
+
     it('a write conditioned on an etag is refused when the document does not exist', async () => {
       expect(await storage.views.put(doc(fresh('v'), 'k', { n: 1 }), { etag: 'made-up' })).toBeUndefined();
     });

@@ -195,6 +195,20 @@ describe('regions on a Cosmos DB account', () => {
     expect((await north.app.consumers.entry('type-counts')).divergence).toBeUndefined();
   });
 
+  it("a view read with fallback=central is answered from the log when this region's views account is unreachable", async () => {
+    const { views, west, north } = await startRegions();
+    const appended = await append(west, 'central-1', { events: [{ type: 'Placed', data: {} }, { type: 'Paid', data: {} }] });
+    views[1]!.cut(NORTH);
+    const local = await north.request('/api/views/stream/Order-central-1?wait=0');
+    expect(local.status).toBe(503);
+    const central = await north.request(`/api/views/stream/Order-central-1?fallback=central&atLeast=${encodeURIComponent(String(appended.body.consistencyToken))}`);
+    expect([central.status, central.headers.get('x-eventlog-view-source')]).toEqual([200, 'central']);
+    expect(((await central.json()) as { data: unknown }).data).toMatchObject({ streamId: 'Order-central-1', version: 2, lastEventType: 'Paid' });
+    // A view made from many streams cannot be folded from one: it answers as before.
+    expect((await north.request('/api/views/post/no-such-post?fallback=central&wait=0')).status).toBe(503);
+    views[1]!.heal(NORTH);
+  });
+
   it('an account that takes writes in several regions is refused: appends answer a problem and write nothing', async () => {
     const { log, west } = await startRegions({ multiWrite: true });
     const refused = await append(west, 'mw-1', { events: [{ type: 'Placed', data: {} }] });

@@ -36,7 +36,7 @@ describe('reading views with atLeast', () => {
   it('a document a reducer marked deleted reads as absent', async () => {
     const { runtime } = memoryRuntime([postsProjection()]);
     await runtime.applyLive('posts', [eventOf('Post-p1', 1, 'PostCreated', { title: 't' }), eventOf('Post-p1', 2, 'PostDeleted')]);
-    expect(await runtime.readView('post', 'p1', { atLeast: { streamId: 'Post-p1', sequence: 2 }, waitMs: 0 })).toEqual({ kind: 'absent' });
+    expect(await runtime.readView('post', 'p1', { atLeast: { streamId: 'Post-p1', sequence: 2 }, waitMs: 0 })).toEqual({ kind: 'absent', source: 'views' });
   });
 
   it('a view no projection declares is unknown', async () => {

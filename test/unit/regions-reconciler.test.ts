@@ -157,23 +157,25 @@ describe('the reconciler', () => {
     expect(feed.size).toBe(2);
   });
 
-  it('leaves conflicts that are not events in the feed and reports them', async () => {
+  it('drops lost stream heads (the new timeline has its own), and leaves other conflicts that are not events in the feed, reported', async () => {
     const store = new MemoryEventStore();
+    const deleted: Array<[string, string]> = [];
     const feed: ConflictFeed = {
       kind: 'fixed',
       read: async function* () {
         yield { id: 'c-head', operationType: 'replace', content: JSON.stringify({ id: '$head', kind: 'streamHead', streamId: 'Order-o-1' }) };
+        yield { id: 'c-other', operationType: 'create', content: JSON.stringify({ id: 'x', kind: 'somethingElse', streamId: 'Order-o-1' }) };
         yield { id: 'c-bad', content: '{not json' };
       },
-      delete: async () => {
-        throw new Error('must not be called');
-      },
+      delete: async (id, partitionKey) => void deleted.push([id, partitionKey]),
     };
     const report = await reconcileConflicts({ feed, store, region: 'east' });
-    expect(report).toMatchObject({ examined: 0, skipped: 2 });
-    expect(report.outcomes.map((o) => o.outcome === 'skipped' && o.reason)).toEqual([
-      'a streamHead document, not an event',
+    expect(report).toMatchObject({ examined: 0, skipped: 2, discarded: 1 });
+    expect(deleted).toEqual([['c-head', 'Order-o-1']]);
+    expect(report.outcomes.map((o) => (o.outcome === 'skipped' || o.outcome === 'discarded') && o.reason)).toEqual([
+      'a somethingElse document, not an event',
       expect.stringMatching(/^content is not JSON/),
+      expect.stringContaining('a lost head of Order-o-1'),
     ]);
   });
 });

@@ -5,11 +5,15 @@ import type { ApiRequest, ApiResponse } from '../types.ts';
 import { queryObject, validate } from '../validation.ts';
 import { consistencyOf } from './consistency.ts';
 
-/** `GET /api/views/{view}/{key}?atLeast=&wait=`: read-your-writes against this region's views. */
+/** Marks an answer the log gave (folded in the write region) instead of this region's views. */
+export const VIEW_SOURCE_HEADER = 'x-eventlog-view-source';
+
+/** `GET /api/views/{view}/{key}?atLeast=&wait=&fallback=central`: read-your-writes against this region's views. */
 export const getView = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
   const { path, query } = validate({ path: [ViewParams, request.params], query: [ViewQuery, queryObject(request.query)] });
   const { atLeast, waitMs } = consistencyOf(query);
-  const read = await services.consumers.readView(path.view, path.key, { atLeast, waitMs });
+  const fallback = query.fallback === 'central' ? services.eventStore : undefined;
+  const read = await services.consumers.readView(path.view, path.key, { atLeast, waitMs, fallback });
   if (read.kind === 'not-caught-up')
     return problem(
       503,
@@ -19,10 +23,15 @@ export const getView = async (request: ApiRequest, services: ApiServices): Promi
       { view: path.view, key: path.key, region: services.region, projection: read.projection, projectionStatus: read.status },
       { 'retry-after': '1' },
     );
-  if (read.kind === 'absent') return notFoundProblem(`view ${path.view} has no document ${path.key} in region ${services.region}`);
+  const source: Record<string, string> = read.source === 'central' ? { [VIEW_SOURCE_HEADER]: 'central' } : {};
+  if (read.kind === 'absent') {
+    const absent = notFoundProblem(`view ${path.view} has no document ${path.key} in region ${services.region}`);
+    return { ...absent, headers: { ...absent.headers, ...source } };
+  }
   const { document } = read;
   return {
     status: 200,
+    headers: source,
     body: { view: path.view, key: path.key, region: services.region, data: document.data, updatedAt: document.updatedAt },
   };
 };

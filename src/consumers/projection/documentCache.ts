@@ -17,6 +17,7 @@ export const cachedViewStore = (store: ViewStore, capacity: number): ViewStore =
   };
   return {
     kind: store.kind,
+    getIfChanged: (view, key, etag) => store.getIfChanged(view, key, etag),
     get: async (view, key) => {
       const id = idOf(view, key);
       if (entries.has(id)) {

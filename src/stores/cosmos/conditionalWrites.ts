@@ -9,17 +9,29 @@ import { mapCosmosErrors } from './errors.ts';
 
 const statusOf = (error: unknown): unknown => (error as { code?: unknown }).code;
 
+type StoredItem = Record<string, unknown> & { _etag: string };
+
 /** A point read: one request. Undefined when absent. */
-export const readDocument = (
+export const readDocument = (container: Container, id: string, partitionKey: string, within: Within = deadlineOf()): Promise<StoredItem | undefined> =>
+  mapCosmosErrors('read', () =>
+    within(async () => {
+      const { resource } = await container.item(id, partitionKey).read<StoredItem>();
+      return resource;
+    }),
+  );
+
+/** A point read with the etag a reader holds: 'unchanged' when the item is still at it (If-None-Match, answered 304 without the body). */
+export const readDocumentIfChanged = (
   container: Container,
   id: string,
   partitionKey: string,
+  etag: string,
   within: Within = deadlineOf(),
-): Promise<(Record<string, unknown> & { _etag: string }) | undefined> =>
+): Promise<StoredItem | 'unchanged' | undefined> =>
   mapCosmosErrors('read', () =>
     within(async () => {
-      const { resource } = await container.item(id, partitionKey).read<Record<string, unknown> & { _etag: string }>();
-      return resource;
+      const { resource, statusCode } = await container.item(id, partitionKey).read<StoredItem>({ accessCondition: { type: 'IfNoneMatch', condition: etag } });
+      return statusCode === 304 ? 'unchanged' : resource;
     }),
   );
 

@@ -11,7 +11,7 @@ import {
   type ViewStore,
   type WriteCondition,
 } from '../../core/index.ts';
-import { deleteDocument, readDocument, writeDocument } from './conditionalWrites.ts';
+import { deleteDocument, readDocument, readDocumentIfChanged, writeDocument } from './conditionalWrites.ts';
 import { deadlineOf } from './deadline.ts';
 import { mapCosmosErrors } from './errors.ts';
 
@@ -60,7 +60,17 @@ export class CosmosViewStore extends Closable implements ViewStore {
     this.assertOpen();
     const id = viewDocumentId(view, key);
     const found = await readDocument(this.container, id, id);
-    if (found === undefined) return undefined;
+    return found === undefined ? undefined : this.toView(found);
+  }
+
+  async getIfChanged(view: string, key: string, etag: string): Promise<StoredViewDocument | 'unchanged' | undefined> {
+    this.assertOpen();
+    const id = viewDocumentId(view, key);
+    const found = await readDocumentIfChanged(this.container, id, id, etag);
+    return found === undefined || found === 'unchanged' ? found : this.toView(found);
+  }
+
+  private toView(found: Record<string, unknown> & { _etag: string }): StoredViewDocument {
     return {
       view: found.view as string,
       key: found.key as string,

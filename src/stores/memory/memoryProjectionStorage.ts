@@ -25,6 +25,10 @@ export class MemoryViewStore implements ViewStore {
     return found === undefined ? undefined : structuredClone(found);
   }
 
+  async getIfChanged(view: string, key: string, etag: string): Promise<StoredViewDocument | 'unchanged' | undefined> {
+    return this.documents.get(documentId(view, key))?.etag === etag ? 'unchanged' : this.get(view, key);
+  }
+
   async put(document: ViewDocument, condition: WriteCondition): Promise<string | undefined> {
     const id = documentId(document.view, document.key);
     if (!conditionHolds(this.documents.get(id), condition)) return undefined;

@@ -113,6 +113,10 @@ export class SqliteProjectionStorage implements ProjectionStorage {
 
   private viewStore(): ViewStore {
     const select = this.db.prepare('SELECT view, key, data, positions, updated_at, etag FROM view_documents WHERE view = ? AND key = ?');
+    // The body only when the version differs: an unchanged document costs no copy and no parse.
+    const selectIfChanged = this.db.prepare(
+      'SELECT view, key, CASE WHEN etag = ? THEN NULL ELSE data END AS data, CASE WHEN etag = ? THEN NULL ELSE positions END AS positions, updated_at, etag FROM view_documents WHERE view = ? AND key = ?',
+    );
     const insert = this.db.prepare(
       'INSERT INTO view_documents (view, key, data, positions, updated_at, etag) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
@@ -127,6 +131,12 @@ export class SqliteProjectionStorage implements ProjectionStorage {
         this.guard(() => {
           const row = select.get(view, key) as DocumentRow | undefined;
           return row === undefined ? undefined : toDocument(row);
+        }),
+      getIfChanged: async (view, key, etag) =>
+        this.guard(() => {
+          const row = selectIfChanged.get(etag, etag, view, key) as DocumentRow | undefined;
+          if (row === undefined) return undefined;
+          return row.etag === etag ? 'unchanged' : toDocument(row);
         }),
       put: (document: ViewDocument, condition: WriteCondition) => {
         const data = document.data === null ? null : JSON.stringify(document.data);
