@@ -56,7 +56,8 @@ describe('request charges', () => {
     await initAccountDatabase(fixture.account, 'metered');
     const store = await CosmosEventStore.open({ connection: fixture.account.connection, database: 'metered', region: 'local' });
     try {
-      await store.ping(); // the client's first request reads the account and container metadata
+      // The first append of a store reads the account (its write regions) and the container's metadata.
+      await store.append({ stream: { aggregateType: 'Order', aggregateId: unique('warm') }, expectedVersion: 'no_stream', events: [{ id: newEventId(), type: 'Placed', schemaVersion: 1, data: {}, metadata: {} }], region: 'test' });
       const stream = { aggregateType: 'Order', aggregateId: unique('o') };
       const before = store.meter.snapshot();
       await store.append({ stream, expectedVersion: 'no_stream', events: [{ id: newEventId(), type: 'Placed', schemaVersion: 1, data: {}, metadata: {} }], region: 'test' });
