@@ -1,6 +1,7 @@
 import type { ApiServices } from '../api/services.ts';
 import type { Config } from '../config.ts';
 import {
+  describeError,
   hasGlobalLog,
   isReplaySource,
   silentLogger,
@@ -134,6 +135,8 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     close: async () => {
       await timers.stop();
       await follower?.stop();
+      // Counts held back from the consumers' shared records; a store that is down loses only those counts.
+      await consumers.flush().catch((error: unknown) => logger.warn('consumer counts not written at close', { error: describeError(error) }));
       await snapshots?.idle();
       conflicts.close();
       await store.close();

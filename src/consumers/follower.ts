@@ -26,6 +26,12 @@ export type LogFollowerOptions = FollowedSource & {
 };
 
 const FAILURE_BACKOFF = { baseDelayMs: 100, maxDelayMs: 5_000 };
+/**
+ * Events read and applied per step. Catching up, a batch writes each document it touches once, so a
+ * bigger batch writes less (a view with one document per stream: at most one write per stream per
+ * batch); following the head, a batch is whatever was appended since the last one.
+ */
+export const DEFAULT_BATCH_SIZE = 2_048;
 
 /**
  * The local host's change feed: one loop per consumer follows the log from that consumer's checkpoint
@@ -56,7 +62,7 @@ export class LogFollower {
   }
 
   get batchSize(): number {
-    return this.options.batchSize ?? 256;
+    return this.options.batchSize ?? DEFAULT_BATCH_SIZE;
   }
 
   /** Pages read from the log so far; consumers at the same place share one read. */
@@ -67,7 +73,9 @@ export class LogFollower {
   start(): void {
     if (this.loops.length > 0 || this.stopping) return;
     this.unlisten = this.options.runtime.control.listen(() => this.wake());
-    this.loops = (this.options.consumers ?? this.options.runtime.names).map((name) => this.run(name));
+    const names = this.options.consumers ?? this.options.runtime.names;
+    for (const name of names) this.pages.join(name);
+    this.loops = names.map((name) => this.run(name).finally(() => this.pages.leave(name)));
   }
 
   /** New events or a control change: idle loops look again now. */
@@ -104,7 +112,7 @@ export class LogFollower {
     }
     if (state.retired.length > 0) await runtime.dropRetired(name);
     const cursor = this.cursorOf(state);
-    const page = await this.pages.readFrom(cursor, this.batchSize);
+    const page = await this.pages.readFrom(name, cursor, this.batchSize);
     if (page.events.length > 0 || (page.ignored ?? 0) > 0) {
       const outcome = await runtime.applyLive(name, page.events, { ignored: page.ignored, retryBudgetMs: this.options.retryBudgetMs ?? 5_000 });
       // A halt, or a reactor stopped part-way, keeps the cursor at the page start: the page is read

@@ -89,6 +89,19 @@ const VIEW_READ_CACHE_SIZE = 1_000;
 const MAX_DIVERGENCE_RECORDS = 10;
 /** Where reactors kept their records before they were consumers like projections (read once, then migrated). */
 const LEGACY_REACTOR_VIEW = '_reactors';
+/**
+ * How long counts of batches that change nothing else wait before they are written to the shared
+ * record. Many change-feed instances deliver batches of one consumer at once: writing the record per
+ * batch would make it a hot document, every write contending with the others'.
+ */
+const COUNT_FLUSH_MS = 5_000;
+
+/** Counts of batches not yet written to the consumer's record. */
+interface PendingCounts {
+  eventsApplied: number;
+  ignoredDocuments: number;
+  since: number;
+}
 
 /**
  * The one runtime of everything that follows the log: projections (pure reducers into views) and
@@ -111,6 +124,10 @@ export class ConsumerRuntime implements ConsumerControl {
   private readonly reactorRetry: RetryPolicy;
   /** Hot documents the API reads, revalidated by etag on every read (never served stale). */
   private readonly viewCache: RevalidatedViews;
+  /** Per consumer, counts this instance has not written to the record yet (change-feed hosts). */
+  private readonly pending = new Map<string, PendingCounts>();
+  /** The log, where its order and content are final: progress is its checkpoint's position alone. */
+  private readonly orderedLog: GlobalLog | undefined;
 
   constructor(options: ConsumerRuntimeOptions) {
     checkProjectionCatalog(options.projections);
@@ -126,8 +143,15 @@ export class ConsumerRuntime implements ConsumerControl {
     const attempts = Math.max(1, options.maxAttempts);
     const handlerRetry: RetryPolicy = { maxAttempts: attempts, ...(options.handlerBackoff ?? DEFAULT_HANDLER_BACKOFF) };
     this.reactorRetry = { maxAttempts: attempts, ...(options.reactorBackoff ?? DEFAULT_REACTOR_BACKOFF) };
+    this.orderedLog = options.log !== undefined && options.log.replacesEvents !== true ? options.log : undefined;
     // Batches read through a cache of recent documents; reads for the API always go to the store.
-    this.context = { views: cachedViewStore(options.views, DOCUMENT_CACHE_SIZE), handlerRetry, now: () => this.now(), confirmed: new ConfirmedProgress() };
+    this.context = {
+      views: cachedViewStore(options.views, DOCUMENT_CACHE_SIZE),
+      handlerRetry,
+      now: () => this.now(),
+      confirmed: new ConfirmedProgress(),
+      progress: this.orderedLog === undefined ? { kind: 'documents' } : { kind: 'checkpoint', log: this.orderedLog },
+    };
     this.viewCache = new RevalidatedViews(options.views, VIEW_READ_CACHE_SIZE);
   }
 
@@ -191,7 +215,8 @@ export class ConsumerRuntime implements ConsumerControl {
     if (rebuild === undefined || state.halt !== undefined) return 'idle';
 
     const page = await source.readFrom(rebuild.cursor, limit);
-    const outcome = await applyBatch(this.context, { projection: consumer.projection, generation: rebuild.generation, skip: skippedIds(state) }, page.events);
+    const target = { projection: consumer.projection, generation: rebuild.generation, skip: skippedIds(state), recordedPosition: rebuild.position };
+    const outcome = await applyBatch(this.context, target, page.events);
     const sameRebuild = (current: ConsumerState): boolean => current.rebuild?.generation === rebuild.generation;
     if (outcome.divergences.length > 0) {
       await this.repairRebuild(consumer, rebuild.generation, outcome.divergences);
@@ -235,6 +260,7 @@ export class ConsumerRuntime implements ConsumerControl {
         updatedAt: this.now(),
       };
     });
+    this.confirm(consumer.projection, rebuild.generation, outcome.reached);
     this.progress.notify();
     return result;
   }
@@ -352,10 +378,8 @@ export class ConsumerRuntime implements ConsumerControl {
       const state = (await this.options.checkpoints.get(projection.name))?.state;
       const generation = state?.generation ?? 1;
       if (options.atLeast !== undefined) {
-        const { streamId, sequence } = options.atLeast;
-        const progress = await this.options.views.get(progressViewName(projection.name, generation), streamId);
-        const appliedSequence = progress?.positions[streamId] ?? 0;
-        if (appliedSequence < sequence) {
+        const appliedSequence = await this.appliedSequence(projection, generation, state, options.atLeast);
+        if (appliedSequence < options.atLeast.sequence) {
           const remaining = deadline - Date.now();
           if (remaining <= 0)
             return { kind: 'not-caught-up', projection: projection.name, status: state === undefined ? 'running' : statusOf(state), appliedSequence };
@@ -368,6 +392,21 @@ export class ConsumerRuntime implements ConsumerControl {
     }
   }
 
+  /**
+   * How far the generation has processed a stream, as far as `atLeast` asks: its progress document, or
+   * with checkpoint progress whether the checkpoint passed where the log holds that event.
+   */
+  private async appliedSequence(projection: ProjectionDefinition, generation: number, state: ConsumerState | undefined, atLeast: { streamId: string; sequence: number }): Promise<number> {
+    const { streamId, sequence } = atLeast;
+    if (this.orderedLog === undefined) {
+      const progress = await this.options.views.get(progressViewName(projection.name, generation), streamId);
+      return progress?.positions[streamId] ?? 0;
+    }
+    const position = await this.orderedLog.positionOf(streamId, sequence);
+    const checkpoint = state?.generation === generation ? state.position : 0;
+    return position !== undefined && position <= checkpoint ? sequence : 0;
+  }
+
   private async projectLive(
     consumer: Extract<Consumer, { kind: 'projection' }>,
     state: ConsumerState,
@@ -375,17 +414,19 @@ export class ConsumerRuntime implements ConsumerControl {
     options: DeliveryOptions,
   ): Promise<LiveOutcome> {
     const skip = skippedIds(state);
-    const outcome = await applyBatch(this.context, { projection: consumer.projection, generation: state.generation, skip }, events);
+    const outcome = await applyBatch(this.context, { projection: consumer.projection, generation: state.generation, skip, recordedPosition: state.position }, events);
     const halt = outcome.poison && this.haltRecord(outcome.poison.event, outcome.poison.error, outcome.poison.attempts, 'live');
     const processed = events.slice(0, outcome.processed);
     // A generation a rebuild is filling gets the live events too, where its replay has already reached their
     // stream: the replay's source may not have had them when it passed. Its own failures wait for the replay.
-    const rebuild = state.rebuild;
+    // (A log read in one order that never changes needs none of this: the replay reads all the live pass does.)
+    const rebuild = this.orderedLog === undefined ? state.rebuild : undefined;
     const intoRebuild =
       rebuild && (await applyBatch(this.context, { projection: consumer.projection, generation: rebuild.generation, skip, contiguousOnly: true }, processed));
     if (outcome.divergences.length > 0) await this.noteDivergences(consumer, outcome.divergences);
     else if (rebuild && intoRebuild && intoRebuild.divergences.length > 0) await this.repairRebuild(consumer, rebuild.generation, intoRebuild.divergences);
     await this.record(consumer, processed, outcome.processed, halt, options.ignored);
+    this.confirm(consumer.projection, state.generation, outcome.reached);
     return { processed: outcome.processed, applied: outcome.applied, halted: halt };
   }
 
@@ -443,19 +484,51 @@ export class ConsumerRuntime implements ConsumerControl {
     this.control.notify();
   }
 
-  /** What a live batch changed in the consumer's record: position, counts, a halt. */
+  /**
+   * What a live batch changed in the consumer's record: position, counts, a halt. A batch that moves
+   * no global position and halts nothing (a change-feed batch) only adds to counts: those are written
+   * with the next change of the record, or after COUNT_FLUSH_MS, so concurrent batches do not contend for it.
+   */
   private async record(consumer: Consumer, processed: readonly DeliveredEvent[], counted: number, halt: HaltRecord | undefined, ignored = 0): Promise<void> {
     const lastPosition = processed.reduce((max, event) => Math.max(max, event.position ?? 0), 0);
-    if (processed.length > 0 || halt !== undefined || ignored > 0)
+    if (processed.length > 0 || ignored > 0) {
+      let pending = this.pending.get(consumer.name);
+      if (pending === undefined) {
+        pending = { eventsApplied: 0, ignoredDocuments: 0, since: Date.now() };
+        this.pending.set(consumer.name, pending);
+        this.flushLater(consumer);
+      }
+      pending.eventsApplied += counted;
+      pending.ignoredDocuments += ignored;
+    }
+    const due = Date.now() - (this.pending.get(consumer.name)?.since ?? Infinity) >= COUNT_FLUSH_MS;
+    if (lastPosition > 0 || halt !== undefined || due)
       await this.update(consumer, (current) => ({
         ...current,
         position: Math.max(current.position, lastPosition),
-        eventsApplied: current.eventsApplied + counted,
-        ignoredDocuments: current.ignoredDocuments + ignored,
         halt: halt ?? current.halt,
         updatedAt: this.now(),
       }));
     this.progress.notify();
+  }
+
+  /** Counts left pending by a last batch are written once they are due, even if no batch follows. */
+  private flushLater(consumer: Consumer): void {
+    const timer = setTimeout(() => {
+      if (!this.pending.has(consumer.name)) return;
+      this.update(consumer, (current) => ({ ...current, updatedAt: this.now() })).catch((error: unknown) => this.noteFailure(consumer.name, error));
+    }, COUNT_FLUSH_MS);
+    timer.unref();
+  }
+
+  /** Writes the counts this instance holds for every consumer (on close, so none are lost). */
+  async flush(): Promise<void> {
+    for (const name of [...this.pending.keys()]) await this.update(this.consumer(name), (current) => ({ ...current, updatedAt: this.now() }));
+  }
+
+  /** Checkpoint progress: the streams a recorded batch reached no longer need positions in documents. */
+  private confirm(projection: ProjectionDefinition, generation: number, reached: ReadonlyMap<string, number>): void {
+    if (this.orderedLog !== undefined) this.context.confirmed.setAll(progressViewName(projection.name, generation), reached);
   }
 
   private async entryAt(name: string, head: number | undefined): Promise<ConsumerEntry> {
@@ -464,17 +537,20 @@ export class ConsumerRuntime implements ConsumerControl {
     const lastError = state.halt?.error ?? (state.paused ? `paused by an operator at ${state.paused.at}` : this.failures.get(name));
     const lagAt = (position: number): number | null => (head === undefined ? null : Math.max(0, head - position));
     const byPosition = this.options.log !== undefined;
+    // With the counts of this instance's batches not yet written to the record.
+    const pending = this.pending.get(name);
+    const eventsApplied = state.eventsApplied + (pending?.eventsApplied ?? 0);
     return {
       name,
       kind: consumer.kind,
       status: statusOf(state),
-      position: byPosition ? state.position : state.eventsApplied,
+      position: byPosition ? state.position : eventsApplied,
       lag: lagAt(state.position),
       ...(lastError === undefined ? {} : { lastError }),
       version: state.definitionVersion,
       generation: state.generation,
-      eventsApplied: state.eventsApplied,
-      ignoredDocuments: state.ignoredDocuments,
+      eventsApplied,
+      ignoredDocuments: state.ignoredDocuments + (pending?.ignoredDocuments ?? 0),
       ...(state.divergence === undefined ? {} : { divergence: state.divergence }),
       ...(consumer.kind === 'reactor' ? { paused: state.paused !== undefined } : {}),
       ...(state.halt === undefined ? {} : { halt: state.halt }),
@@ -501,8 +577,33 @@ export class ConsumerRuntime implements ConsumerControl {
     return consumer;
   }
 
-  private update(consumer: Consumer, change: (state: ConsumerState) => ConsumerState | undefined, first?: ConsumerState): Promise<ConsumerState> {
-    return updateState(this.options.checkpoints, consumer.name, () => first ?? this.initial(consumer), change).then((stored) => stored.state);
+  /** Every write of a record also carries the counts this instance was holding for it. */
+  private async update(consumer: Consumer, change: (state: ConsumerState) => ConsumerState | undefined, first?: ConsumerState): Promise<ConsumerState> {
+    const pending = this.pending.get(consumer.name);
+    const withCounts = (state: ConsumerState): ConsumerState | undefined => {
+      const changed = change(state);
+      if (pending === undefined || (changed === undefined && pending.eventsApplied === 0 && pending.ignoredDocuments === 0)) return changed;
+      const next = changed ?? state;
+      return { ...next, eventsApplied: next.eventsApplied + pending.eventsApplied, ignoredDocuments: next.ignoredDocuments + pending.ignoredDocuments };
+    };
+    // Counts arriving while the write is under way stay pending for the next one.
+    if (pending !== undefined) this.pending.delete(consumer.name);
+    try {
+      const stored = await updateState(this.options.checkpoints, consumer.name, () => first ?? this.initial(consumer), withCounts);
+      return stored.state;
+    } catch (error) {
+      if (pending !== undefined) this.restorePending(consumer.name, pending);
+      throw error;
+    }
+  }
+
+  private restorePending(name: string, counts: PendingCounts): void {
+    const now = this.pending.get(name);
+    this.pending.set(name, {
+      eventsApplied: counts.eventsApplied + (now?.eventsApplied ?? 0),
+      ignoredDocuments: counts.ignoredDocuments + (now?.ignoredDocuments ?? 0),
+      since: Math.min(counts.since, now?.since ?? Infinity),
+    });
   }
 
   /** A reactor's record from where reactors kept it before, or a fresh one. */

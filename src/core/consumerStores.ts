@@ -29,6 +29,18 @@ export interface StoredViewDocument extends ViewDocument {
 /** A write happens only when the document is absent, or still at the etag the writer read. */
 export type WriteCondition = { absent: true } | { etag: string };
 
+/** Names one view document: its stored view name and key. */
+export interface ViewRef {
+  view: string;
+  key: string;
+}
+
+/** One conditional write of several made at once. */
+export interface ViewWrite {
+  document: ViewDocument;
+  condition: WriteCondition;
+}
+
 export interface ViewStore {
   readonly kind: string;
   get(view: string, key: string): Promise<StoredViewDocument | undefined>;
@@ -42,6 +54,14 @@ export interface ViewStore {
    * does not hold (another writer got there first), so the caller reads again and retries.
    */
   put(document: ViewDocument, condition: WriteCondition): Promise<string | undefined>;
+  /** Several documents at once, in the order asked, undefined where absent: a batch reads all it touches in one go. */
+  getMany(refs: readonly ViewRef[]): Promise<Array<StoredViewDocument | undefined>>;
+  /**
+   * Several conditional writes at once, each judged on its own exactly as `put` judges it (one
+   * transaction on SQLite, bulk requests on Cosmos DB): the new etag of each, undefined where its
+   * condition did not hold. A store that fails part-way throws; what it wrote stays valid on its own.
+   */
+  putMany(writes: readonly ViewWrite[]): Promise<Array<string | undefined>>;
   delete(view: string, key: string): Promise<void>;
   /** Removes every document of a stored view name: a generation a rebuild replaced. */
   dropView(view: string): Promise<void>;

@@ -7,6 +7,7 @@
 export const deepFreeze = <T>(value: T): T => {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
   Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
+  // for…in, not Object.values: no array per object, and reducers return an object per event.
+  for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
   return value;
 };

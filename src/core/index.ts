@@ -3,6 +3,7 @@ export * from './canonicalJson.ts';
 export * from './commandHandler.ts';
 export * from './consistencyToken.ts';
 export * from './consumerControl.ts';
+export * from './concurrency.ts';
 export * from './consumerStores.ts';
 export * from './decider.ts';
 export * from './envelope.ts';

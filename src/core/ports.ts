@@ -89,6 +89,14 @@ export interface PositionedEvent extends EventEnvelope {
 export interface GlobalLog {
   readAll(afterPosition: number, limit: number): Promise<PositionedEvent[]>;
   headPosition(): Promise<number>;
+  /** Where the event at this sequence of the stream sits in the log; undefined while the log does not hold it. */
+  positionOf(streamId: string, sequence: number): Promise<number | undefined>;
+  /**
+   * True when an event the log served may later be replaced by another at the same place in its stream
+   * (a simulated region after a forced failover). Consumers of such a log keep per-stream progress to
+   * notice it; a log that never replaces what it served needs no more than each consumer's checkpoint.
+   */
+  readonly replacesEvents?: boolean;
 }
 
 export const hasGlobalLog = (store: EventStore): store is EventStore & GlobalLog =>

@@ -83,6 +83,13 @@ export class RegionEndpoint implements EventStore, GlobalLog {
     return this.local.headPosition();
   }
 
+  positionOf(streamId: string, sequence: number): Promise<number | undefined> {
+    return this.local.positionOf(streamId, sequence);
+  }
+
+  /** A forced failover rolls a region's copy of a stream back and writes other events in its place. */
+  readonly replacesEvents = true;
+
   ping(): Promise<void> {
     return this.local.ping();
   }

@@ -153,6 +153,10 @@ export class RegionReplica implements EventStore, GlobalLog {
     return this.store.headPosition();
   }
 
+  positionOf(streamId: string, sequence: number): Promise<number | undefined> {
+    return this.store.positionOf(streamId, sequence);
+  }
+
   ping(): Promise<void> {
     return this.store.ping();
   }

@@ -17,7 +17,7 @@ const CATEGORIES: Array<[string, (fn: string, url: string) => boolean]> = [
   ['garbage collection', (fn) => fn === '(garbage collector)'],
   ['SQLite commit (BEGIN/COMMIT: WAL writes and sync)', (fn, url) => url.includes('/stores/sqlite/groupCommit') && fn === 'commit'],
   ['SQLite event store (inserts, version checks, reads)', (_, url) => /\/stores\/sqlite\/(?!sqliteProjection)/.test(url)],
-  ['projections (runtime, poller, views store)', (_, url) => url.includes('/projections/') || url.includes('sqliteProjectionStorage') || url.includes('/domain/projections')],
+  ['consumers (projections, reactors, follower, views store)', (_, url) => url.includes('/src/consumers/') || url.includes('sqliteProjectionStorage') || url.includes('/domain/projections') || url.includes('/src/reactors/')],
   ['zod validation', (_, url) => url.includes('/zod/')],
   ['API handlers and local server', (_, url) => url.includes('/src/api/') || url.includes('/src/local/') || url.includes('/src/domain/')],
   ['kernel (append semantics, ids, tokens)', (_, url) => url.includes('/src/core/')],

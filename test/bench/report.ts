@@ -10,6 +10,8 @@ export interface Row {
   baseline: string | null;
   /** This scenario's rate / the baseline's rate (median of per-round ratios). */
   ratio: number | null;
+  /** Resident memory at the end of the scenario, in MiB: of the host process for HTTP scenarios, else of the benchmark's. */
+  rssMb?: number;
 }
 
 export interface Target {
@@ -37,7 +39,7 @@ export interface ReportInput {
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
-/** The printed line: exactly the six fields, numbers rounded for reading. */
+/** The printed line: the six fields, then the memory where it was measured; numbers rounded for reading. */
 export const jsonLine = (row: Row): string =>
   JSON.stringify({
     scenario: row.scenario,
@@ -46,6 +48,7 @@ export const jsonLine = (row: Row): string =>
     p99Ms: row.p99Ms === null ? null : round(row.p99Ms, 3),
     baseline: row.baseline,
     ratio: row.ratio === null ? null : round(row.ratio, row.ratio < 0.01 ? 6 : 3),
+    ...(row.rssMb === undefined ? {} : { rssMb: Math.round(row.rssMb) }),
   });
 
 const cell = (value: number | null, digits = 2): string => (value === null ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits }));
@@ -58,10 +61,11 @@ export const markdown = (input: ReportInput): string =>
       `Every ratio compares two figures measured in the same run: each scenario ran ${input.rounds} round${input.rounds === 1 ? '' : 's'} of about ${input.roundMs / 1000} s, alternating with its baselines in rotating order, ` +
       'and a ratio is the median of the per-round ratios. Absolute rates depend on the host and what else runs on it, so compare ratios rather than absolute rates across runs.',
     '',
-    '| scenario | events/s | p50 ms | p99 ms | baseline | ratio |',
-    '|---|---:|---:|---:|---|---:|',
+    '| scenario | events/s | p50 ms | p99 ms | baseline | ratio | RSS MiB |',
+    '|---|---:|---:|---:|---|---:|---:|',
     ...input.rows.map(
-      (r) => `| ${r.scenario} | ${cell(r.eventsPerSec, 0)} | ${cell(r.p50Ms)} | ${cell(r.p99Ms)} | ${r.baseline ?? '–'} | ${r.ratio === null ? '–' : cell(r.ratio, r.ratio < 0.01 ? 5 : 2)} |`,
+      (r) =>
+        `| ${r.scenario} | ${cell(r.eventsPerSec, 0)} | ${cell(r.p50Ms)} | ${cell(r.p99Ms)} | ${r.baseline ?? '–'} | ${r.ratio === null ? '–' : cell(r.ratio, r.ratio < 0.01 ? 5 : 2)} | ${cell(r.rssMb ?? null, 0)} |`,
     ),
     '',
     '## Targets',

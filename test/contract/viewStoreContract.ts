@@ -134,6 +134,33 @@ export const describeViewStoreContract = (name: string, open: () => Promise<Proj
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);
     });
 
+    it('several documents read at once come back in the order asked, absent ones as undefined', async () => {
+      const view = fresh('v');
+      const first = await storage.views.put(doc(view, 'a', { n: 1 }), { absent: true });
+      const second = await storage.views.put(doc(view, 'c', { n: 3 }), { absent: true });
+      const read = await storage.views.getMany([{ view, key: 'c' }, { view, key: 'b' }, { view, key: 'a' }]);
+      expect(read).toEqual([{ ...doc(view, 'c', { n: 3 }), etag: second }, undefined, { ...doc(view, 'a', { n: 1 }), etag: first }]);
+      expect(await storage.views.getMany([])).toEqual([]);
+    });
+
+    it('several writes at once are each judged on their own condition: the refused ones change nothing, the others are written', async () => {
+      const view = fresh('v');
+      const existing = await storage.views.put(doc(view, 'kept', { n: 1 }), { absent: true });
+      await storage.views.put(doc(view, 'taken', { n: 1 }), { absent: true });
+      const etags = await storage.views.putMany([
+        { document: doc(view, 'new', { n: 2 }), condition: { absent: true } },
+        { document: doc(view, 'taken', { n: 2 }), condition: { absent: true } },
+        { document: doc(view, 'kept', { n: 2 }, { s: 2 }), condition: { etag: existing! } },
+        { document: doc(view, 'stale', { n: 2 }), condition: { etag: 'not-an-etag-it-has' } },
+      ]);
+      expect(etags).toEqual([expect.any(String), undefined, expect.any(String), undefined]);
+      expect(etags[2]).not.toBe(existing);
+      const read = await storage.views.getMany(['new', 'taken', 'kept', 'stale'].map((key) => ({ view, key })));
+      expect(read.map((d) => d?.data)).toEqual([{ n: 2 }, { n: 1 }, { n: 2 }, undefined]);
+      expect(read[2]).toMatchObject({ positions: { s: 2 }, etag: etags[2] });
+      expect(await storage.views.putMany([])).toEqual([]);
+    });
+
     it('a projection state that was never written is absent', async () => {
       expect(await storage.checkpoints.get(fresh('p'))).toBeUndefined();
     });

@@ -69,7 +69,7 @@ const startRegions = async (options: { multiWrite?: boolean; modules?: () => App
 
 const append = async (server: TestServer, stream: string, body: unknown, headers: Record<string, string> = {}) => {
   const response = await postJson(server, `/api/streams/Order/${stream}/events`, body, headers);
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> & { eventIds?: string[] } };
 };
 
 /** As a client does: an append answered 503 is sent again after Retry-After (bounded). */

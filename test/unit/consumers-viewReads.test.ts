@@ -23,6 +23,8 @@ const switchable = (views: ViewStore) => {
     get: (view, key) => guard(() => views.get(view, key)),
     getIfChanged: (view, key, etag) => guard(() => views.getIfChanged(view, key, etag)),
     put: (document, condition) => guard(() => views.put(document, condition)),
+    getMany: (refs) => guard(() => views.getMany(refs)),
+    putMany: (writes) => guard(() => views.putMany(writes)),
     delete: (view, key) => guard(() => views.delete(view, key)),
     dropView: (view) => guard(() => views.dropView(view)),
   };

@@ -66,7 +66,7 @@ const batches = <T>(items: T[], sizes: number[]): T[][] => {
   return out;
 };
 
-const context = (views: MemoryViewStore) => ({ views, handlerRetry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, now: () => '2025-01-01T12:00:00.000Z', confirmed: new ConfirmedProgress() });
+const context = (views: MemoryViewStore) => ({ views, handlerRetry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 }, now: () => '2025-01-01T12:00:00.000Z', confirmed: new ConfirmedProgress(), progress: { kind: 'documents' as const } });
 
 /** The stored documents of the post view, by key, as the runtime leaves them. */
 const project = async (deliveries: EventEnvelope[][]): Promise<Record<string, JsonObject | null>> => {

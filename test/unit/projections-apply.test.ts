@@ -63,16 +63,25 @@ const cleanPass = async (streams: EventEnvelope[][]) => {
 const crashableStorage = () => {
   const inner = openMemoryProjectionStorage();
   const faults = { viewPutsBeforeCrash: -1, crashNextCheckpoint: false };
+  const put: ViewStore['put'] = async (document, condition) => {
+    if (faults.viewPutsBeforeCrash === 0) {
+      faults.viewPutsBeforeCrash = -1;
+      throw new Error('crash during view writes');
+    }
+    if (faults.viewPutsBeforeCrash > 0) faults.viewPutsBeforeCrash--;
+    return inner.views.put(document, condition);
+  };
   const views: ViewStore = {
     kind: 'crashable',
     get: (view, key) => inner.views.get(view, key),
-    put: async (document, condition) => {
-      if (faults.viewPutsBeforeCrash === 0) {
-        faults.viewPutsBeforeCrash = -1;
-        throw new Error('crash during view writes');
-      }
-      if (faults.viewPutsBeforeCrash > 0) faults.viewPutsBeforeCrash--;
-      return inner.views.put(document, condition);
+    getIfChanged: (view, key, etag) => inner.views.getIfChanged(view, key, etag),
+    getMany: (refs) => inner.views.getMany(refs),
+    put: (document, condition) => put(document, condition),
+    // Written one by one, so a crash part-way leaves the first ones written (as bulk writes to Cosmos DB may).
+    putMany: async (writes) => {
+      const etags: Array<string | undefined> = [];
+      for (const { document, condition } of writes) etags.push(await put(document, condition));
+      return etags;
     },
     delete: (view, key) => inner.views.delete(view, key),
     dropView: (view) => inner.views.dropView(view),

@@ -33,6 +33,7 @@ describe('the local poller', () => {
         return store.readAll(after, limit);
       },
       headPosition: () => store.headPosition(),
+      positionOf: (streamId, sequence) => store.positionOf(streamId, sequence),
     };
     const { runtime } = memoryRuntime([streamProjection]);
     const poller = new LogFollower({ runtime, log: flakyLog, logger: silentLogger, idleMs: 10 });

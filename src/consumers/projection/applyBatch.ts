@@ -2,8 +2,10 @@ import {
   deepFreeze,
   describeError,
   handlesEvent,
+  mapLimited,
   ViewKey,
   type EventEnvelope,
+  type GlobalLog,
   type JsonObject,
   type ProjectionDefinition,
   type RetryPolicy,
@@ -12,9 +14,9 @@ import {
   type ViewDocument,
   type ViewStore,
 } from '../../core/index.ts';
-import { attemptHandler } from '../attempts.ts';
+import { retryHandler } from '../attempts.ts';
 import { progressDocument, progressOf, type StreamProgress } from './progress.ts';
-import { updateDocument } from './updateDocument.ts';
+import { writeDocuments } from './updateDocument.ts';
 import { progressViewName, storedViewName } from './viewNames.ts';
 
 export interface BatchTarget {
@@ -28,6 +30,8 @@ export interface BatchTarget {
    * whose replay has not reached every stream yet.
    */
   contiguousOnly?: boolean;
+  /** Global position the generation's checkpoint had reached when the batch was read (checkpoint progress). */
+  recordedPosition?: number;
 }
 
 export interface ApplyContext {
@@ -37,6 +41,13 @@ export interface ApplyContext {
   now: () => string;
   /** Per-stream progress this runtime knows is recorded, by progress view and stream: prunes document positions. */
   confirmed: ConfirmedProgress;
+  /**
+   * Where per-stream progress is recorded. `documents`: a progress document per stream, for sources
+   * that deliver a stream again after others or replace what they delivered (the change feed, a region
+   * after a forced failover). `checkpoint`: the log is read in one total order and never replaced, so the
+   * consumer's checkpoint holds it all; `log` tells where an event sits, to compare with the checkpoint.
+   */
+  progress: { kind: 'documents' } | { kind: 'checkpoint'; log: Pick<GlobalLog, 'positionOf'> };
 }
 
 export interface PoisonEvent {
@@ -64,6 +75,11 @@ export interface BatchOutcome {
   applied: number;
   poison?: PoisonEvent;
   divergences: Divergence[];
+  /**
+   * Per stream, the last sequence this batch recorded progress for: with checkpoint progress, the last
+   * applied to a document, which the caller confirms once its checkpoint records the batch.
+   */
+  reached: Map<string, number>;
 }
 
 /** The progress a runtime has recorded, remembered so view documents need not keep positions it already covers. */
@@ -77,6 +93,10 @@ export class ConfirmedProgress {
 
   get(progressView: string, streamId: string): number {
     return this.entries.get(`${progressView}\u0000${streamId}`) ?? 0;
+  }
+
+  setAll(progressView: string, reached: ReadonlyMap<string, number>): void {
+    for (const [streamId, sequence] of reached) this.set(progressView, streamId, sequence);
   }
 
   set(progressView: string, streamId: string, sequence: number): void {
@@ -98,8 +118,6 @@ interface WorkingDocument {
   events: EventEnvelope[];
 }
 
-/** Parallel reads and writes per batch: enough to hide a remote store's latency, few enough not to swamp it. */
-const CONCURRENCY = 32;
 /**
  * Stream positions a view document keeps beyond those its projection's progress already covers. A
  * document touched by many streams (a count across all users) would otherwise grow without bound;
@@ -107,22 +125,37 @@ const CONCURRENCY = 32;
  */
 export const MAX_DOCUMENT_POSITIONS = 64;
 
-const forEachLimited = async <T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> => {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-};
+/** The batch's working documents, by view then key (no key strings built per event). */
+type WorkingSet = Map<ViewDefinition, { storedView: string; byKey: Map<string, WorkingDocument> }>;
 
-const touchedKeys = (projection: ProjectionDefinition, event: EventEnvelope): Array<[ViewDefinition, string]> =>
-  projection.views.flatMap((view) =>
-    [...new Set(view.keysOf(event))].map((key): [ViewDefinition, string] => {
-      const valid = ViewKey.safeParse(key);
-      if (!valid.success) throw new TypeError(`view ${view.name}: key ${JSON.stringify(key)} ${valid.error.issues[0]!.message}`);
-      return [view, key];
-    }),
-  );
+/**
+ * The documents an event touches, each key checked against ViewKey once per batch: keys repeat across
+ * a batch, and the schema check costs more than the rest of the event's work.
+ */
+const touchedDocuments = (projection: ProjectionDefinition, event: EventEnvelope, working: WorkingSet, generation: number): WorkingDocument[] => {
+  let touched = NONE;
+  for (const view of projection.views) {
+    const keys = view.keysOf(event);
+    if (keys.length === 0) continue;
+    let documents = working.get(view);
+    if (documents === undefined) {
+      documents = { storedView: storedViewName(view.name, generation), byKey: new Map() };
+      working.set(view, documents);
+    }
+    for (const key of keys) {
+      let document = documents.byKey.get(key);
+      if (document === undefined) {
+        const valid = ViewKey.safeParse(key);
+        if (!valid.success) throw new TypeError(`view ${view.name}: key ${JSON.stringify(key)} ${valid.error.issues[0]!.message}`);
+        document = { view, storedView: documents.storedView, key, read: undefined, data: undefined, positions: {}, events: [] };
+        documents.byKey.set(key, document);
+      }
+      if (touched === NONE) touched = [document];
+      else if (!touched.includes(document)) touched.push(document); // a key named twice is one document
+    }
+  }
+  return touched;
+};
 
 /**
  * A reducer must return a JSON object, or null to delete. It gets the document frozen rather than
@@ -160,140 +193,261 @@ const reapply = (document: WorkingDocument, current: StoredViewDocument | undefi
 export const applyBatch = async (context: ApplyContext, target: BatchTarget, delivered: readonly EventEnvelope[]): Promise<BatchOutcome> => {
   const { projection, generation } = target;
   const progressView = progressViewName(projection.name, generation);
+  const documentProgress = context.progress.kind === 'documents';
   // Reducers see every event in its current shape; ids, streams and sequences are untouched by upcasting.
   const events = projection.upcasters === undefined ? delivered : delivered.map((event) => projection.upcasters!.upcast(event));
 
-  // What this generation already holds of each stream in the batch.
-  const progressRead = new Map<string, StoredViewDocument | undefined>();
-  await forEachLimited([...new Set(events.map((e) => e.streamId))], CONCURRENCY, async (streamId) => {
-    progressRead.set(streamId, await context.views.get(progressView, streamId));
-  });
-  const progress = new Map<string, StreamProgress>([...progressRead].map(([streamId, read]) => [streamId, progressOf(read, streamId)]));
+  // What this generation already holds of each stream in the batch (with checkpoint progress: nothing
+  // after the checkpoint, and redeliveries after a crash are dropped by the documents' own positions).
+  const streams = documentProgress ? [...new Set(events.map((e) => e.streamId))] : [];
+  const progressRead = documentProgress ? await context.views.getMany(streams.map((streamId) => ({ view: progressView, key: streamId }))) : [];
+  const progress = new Map<string, StreamProgress>(streams.map((streamId, index) => [streamId, progressOf(progressRead[index], streamId)]));
 
   let cut = events.length;
   let poison: PoisonEvent | undefined;
   const divergences: Divergence[] = [];
-  // Events to work on (not yet held), and what each touches; a throwing keysOf makes its event poison like a reducer would.
+  // Events to work on (not yet held), and the documents each touches, one working document per stored
+  // view and key however many events touch it; a throwing keysOf makes its event poison like a reducer would.
   const fresh: boolean[] = [];
-  const touches: Array<Array<[ViewDefinition, string]>> = [];
-  for (let index = 0; index < cut; index++) {
+  const touches: WorkingDocument[][] = [];
+  const workingSet: WorkingSet = new Map();
+  const touchesOf = (event: EventEnvelope): WorkingDocument[] => touchedDocuments(projection, event, workingSet, generation);
+  for (let from = 0; from < cut; ) {
+    // The common case runs synchronously (a loop V8 optimizes); a throw hands back, to be retried with backoff.
+    const thrown = sortEvents(events, from, cut, { progress: documentProgress ? progress : undefined, target, fresh, touches, divergences, touchesOf });
+    if (thrown === undefined) break;
+    const { index, error } = thrown;
     const event = events[index]!;
-    const held = progress.get(event.streamId)!;
-    const isFresh = event.sequence > held.sequence && (!target.contiguousOnly || event.sequence === held.sequence + 1);
-    fresh.push(isFresh);
-    if (!isFresh) {
-      const appliedId = held.recent[event.sequence];
-      if (event.sequence <= held.sequence && appliedId !== undefined && appliedId !== event.id)
-        divergences.push({ streamId: event.streamId, sequence: event.sequence, appliedId, eventId: event.id });
-      touches.push([]);
-      continue;
-    }
-    held.advance(event);
-    if (target.skip.has(event.id) || !handlesEvent(projection, event)) {
-      touches.push([]);
-      continue;
-    }
-    const keys = await attemptHandler(() => touchedKeys(projection, event), context.handlerRetry);
-    if (!keys.ok) {
-      poison = { index, event, error: describeError(keys.error), attempts: keys.attempts };
+    const retried = await retryHandler(() => touchesOf(event), context.handlerRetry, error);
+    if (!retried.ok) {
+      poison = { index, event, error: describeError(retried.error), attempts: retried.attempts };
       cut = index;
       break;
     }
-    touches.push(keys.value);
+    touches.push(retried.value);
+    from = index + 1;
   }
 
-  // One working document per stored view and key, however many events touch it.
-  const documents = new Map<string, WorkingDocument>();
-  const touchedDocuments = touches.map((pairs) =>
-    pairs.map(([view, key]) => {
-      const storedView = storedViewName(view.name, generation);
-      const id = JSON.stringify([storedView, key]);
-      let document = documents.get(id);
-      if (document === undefined) {
-        document = { view, storedView, key, read: undefined, data: undefined, positions: {}, events: [] };
-        documents.set(id, document);
-      }
-      return document;
-    }),
-  );
-  await forEachLimited([...documents.values()], CONCURRENCY, async (document) => {
-    document.read = await context.views.get(document.storedView, document.key);
+  const working = [...workingSet.values()].flatMap(({ byKey }) => [...byKey.values()]);
+  const reads = working.length === 0 ? [] : await context.views.getMany(working.map(({ storedView, key }) => ({ view: storedView, key })));
+  working.forEach((document, index) => {
+    document.read = reads[index];
     document.data = document.read?.data;
     document.positions = { ...document.read?.positions };
   });
 
   // Event by event, so that a poison event leaves exactly the events before it applied.
-  let applied = 0;
-  for (let index = 0; index < cut; index++) {
+  const applying: Applying = { applied: 0, appliedTo: documentProgress ? undefined : new Map() };
+  for (let from = 0; from < cut; ) {
+    const thrown = applyEvents(events, touches, from, cut, applying);
+    if (thrown === undefined) break;
+    const { index, error } = thrown;
     const event = events[index]!;
-    const staged: Array<[WorkingDocument, JsonObject | null]> = [];
-    for (const document of touchedDocuments[index]!) {
-      if (event.sequence <= (document.positions[event.streamId] ?? 0)) continue;
-      const result = await attemptHandler(() => reduceChecked(document.view, document.data, event, document.key), context.handlerRetry);
-      if (!result.ok) {
-        poison = { index, event, error: describeError(result.error), attempts: result.attempts };
-        break;
-      }
-      staged.push([document, result.value]);
-    }
-    if (poison?.index === index) {
+    const failure = await applyRetrying(event, touches[index]!, thrown.document, error, context.handlerRetry, applying);
+    if (failure !== undefined) {
+      poison = { index, event, error: describeError(failure.error), attempts: failure.attempts };
       cut = index;
       break;
     }
-    if (staged.length > 0) applied++;
-    for (const [document, data] of staged) {
-      document.data = data;
-      document.positions[event.streamId] = event.sequence;
-      document.events.push(event);
-    }
+    from = index + 1;
   }
+  const { applied } = applying;
 
+  // The documents in one write, each conditional on what was read; one another writer changed is redone on a fresh read.
   const updatedAt = context.now();
-  const changed = [...documents.values()].filter((document) => document.events.length > 0);
-  await forEachLimited(changed, CONCURRENCY, async (document) => {
-    document.positions = await boundedPositions(context, progressView, document.positions);
-    await updateDocument(
-      context.views,
-      document.storedView,
-      document.key,
-      (current) =>
-        current === document.read
-          ? { view: document.storedView, key: document.key, data: document.data ?? null, positions: document.positions, updatedAt }
-          : reapply(document, current, updatedAt),
-      document.read ?? null,
-    );
-  });
+  const changed = working.filter((document) => document.events.length > 0);
+  for (const document of changed) document.positions = await boundedPositions(context, target, progressView, document.positions);
+  await writeDocuments(
+    context.views,
+    changed.map((document) => ({
+      document: { view: document.storedView, key: document.key, data: document.data ?? null, positions: document.positions, updatedAt },
+      read: document.read,
+      redo: (current) => reapply(document, current, updatedAt),
+    })),
+  );
+
+  if (applying.appliedTo !== undefined) return { processed: cut, applied, poison, divergences, reached: applying.appliedTo };
 
   // Progress of the events processed (those before a poison event), with the ids they had.
   const reached = new Map<string, EventEnvelope[]>();
-  events.slice(0, cut).forEach((event, index) => {
-    if (fresh[index]) reached.set(event.streamId, [...(reached.get(event.streamId) ?? []), event]);
-  });
-  await forEachLimited([...reached], CONCURRENCY, ([streamId, streamEvents]) =>
-    updateDocument(
-      context.views,
-      progressView,
-      streamId,
-      (current) => progressDocument(progressView, streamId, current, streamEvents, updatedAt),
-      progressRead.get(streamId) ?? null,
-    ).then(() => context.confirmed.set(progressView, streamId, streamEvents[streamEvents.length - 1]!.sequence)),
+  for (let index = 0; index < cut; index++) {
+    if (!fresh[index]) continue;
+    const event = events[index]!;
+    const streamEvents = reached.get(event.streamId);
+    if (streamEvents === undefined) reached.set(event.streamId, [event]);
+    else streamEvents.push(event);
+  }
+  const readAt = new Map(streams.map((streamId, index) => [streamId, progressRead[index]]));
+  await writeDocuments(
+    context.views,
+    [...reached].flatMap(([streamId, streamEvents]) => {
+      const read = readAt.get(streamId);
+      const document = progressDocument(progressView, streamId, read, streamEvents, updatedAt);
+      const redo = (current: StoredViewDocument | undefined) => progressDocument(progressView, streamId, current, streamEvents, updatedAt);
+      return document === undefined ? [] : [{ document, read, redo }];
+    }),
   );
-
-  return { processed: cut, applied, poison, divergences };
+  const lastSequences = new Map([...reached].map(([streamId, streamEvents]) => [streamId, streamEvents[streamEvents.length - 1]!.sequence]));
+  context.confirmed.setAll(progressView, lastSequences);
+  return { processed: cut, applied, poison, divergences, reached: lastSequences };
 };
+
+interface Sorting {
+  /** Per-stream progress, when it is kept in documents: events it holds already are passed over (and checked for divergence). */
+  progress: Map<string, StreamProgress> | undefined;
+  target: BatchTarget;
+  fresh: boolean[];
+  touches: WorkingDocument[][];
+  divergences: Divergence[];
+  touchesOf: (event: EventEnvelope) => WorkingDocument[];
+}
+
+/** Finds what each event from `from` touches; stops at an event whose keysOf threw, handing it back. */
+const sortEvents = (events: readonly EventEnvelope[], from: number, to: number, sorting: Sorting): { index: number; error: unknown } | undefined => {
+  const { progress, target, fresh, touches, divergences } = sorting;
+  for (let index = from; index < to; index++) {
+    const event = events[index]!;
+    if (progress !== undefined) {
+      const held = progress.get(event.streamId)!;
+      const isFresh = event.sequence > held.sequence && (!target.contiguousOnly || event.sequence === held.sequence + 1);
+      fresh.push(isFresh);
+      if (!isFresh) {
+        const appliedId = held.recent[event.sequence];
+        if (event.sequence <= held.sequence && appliedId !== undefined && appliedId !== event.id)
+          divergences.push({ streamId: event.streamId, sequence: event.sequence, appliedId, eventId: event.id });
+        touches.push(NONE);
+        continue;
+      }
+      held.advance(event);
+    }
+    if (!handlesEvent(target.projection, event) || target.skip.has(event.id)) {
+      touches.push(NONE);
+      continue;
+    }
+    try {
+      touches.push(sorting.touchesOf(event));
+    } catch (error) {
+      return { index, error };
+    }
+  }
+  return undefined;
+};
+
+interface Applying {
+  applied: number;
+  /** With checkpoint progress: per stream, the last sequence applied to a document. */
+  appliedTo: Map<string, number> | undefined;
+}
+
+// What an event makes of each document it touches, kept aside until every one of them succeeded.
+const stagedDocuments: WorkingDocument[] = [];
+const stagedData: Array<JsonObject | null> = [];
+
+const commitStaged = (event: EventEnvelope, applying: Applying): void => {
+  if (stagedDocuments.length === 0) return;
+  applying.applied++;
+  applying.appliedTo?.set(event.streamId, event.sequence);
+  for (let i = 0; i < stagedDocuments.length; i++) {
+    const document = stagedDocuments[i]!;
+    document.data = stagedData[i]!;
+    document.positions[event.streamId] = event.sequence;
+    document.events.push(event);
+  }
+};
+
+/** Applies events from `from` to the documents they touch; stops at an event whose reducer threw (leaving it unapplied), handing it back. */
+const applyEvents = (
+  events: readonly EventEnvelope[],
+  touches: readonly WorkingDocument[][],
+  from: number,
+  to: number,
+  applying: Applying,
+): { index: number; document: WorkingDocument; error: unknown } | undefined => {
+  for (let index = from; index < to; index++) {
+    const touched = touches[index]!;
+    if (touched.length === 0) continue;
+    const event = events[index]!;
+    stagedDocuments.length = 0;
+    stagedData.length = 0;
+    for (const document of touched) {
+      if (event.sequence <= (document.positions[event.streamId] ?? 0)) continue;
+      try {
+        stagedData.push(reduceChecked(document.view, document.data, event, document.key));
+        stagedDocuments.push(document);
+      } catch (error) {
+        return { index, document, error };
+      }
+    }
+    commitStaged(event, applying);
+  }
+  return undefined;
+};
+
+/** One event whose reducer threw on `failed`: its documents again, that one retried with backoff. Undefined once applied. */
+const applyRetrying = async (
+  event: EventEnvelope,
+  touched: readonly WorkingDocument[],
+  failed: WorkingDocument,
+  firstError: unknown,
+  policy: RetryPolicy,
+  applying: Applying,
+): Promise<{ error: unknown; attempts: number } | undefined> => {
+  const results: Array<[WorkingDocument, JsonObject | null]> = [];
+  for (const document of touched) {
+    if (event.sequence <= (document.positions[event.streamId] ?? 0)) continue;
+    const reduce = () => reduceChecked(document.view, document.data, event, document.key);
+    let outcome;
+    if (document === failed) outcome = await retryHandler(reduce, policy, firstError);
+    else
+      try {
+        outcome = { ok: true as const, value: reduce() };
+      } catch (error) {
+        outcome = await retryHandler(reduce, policy, error);
+      }
+    if (!outcome.ok) return { error: outcome.error, attempts: outcome.attempts };
+    results.push([document, outcome.value]);
+  }
+  stagedDocuments.length = 0;
+  stagedData.length = 0;
+  for (const [document, data] of results) {
+    stagedDocuments.push(document);
+    stagedData.push(data);
+  }
+  commitStaged(event, applying);
+  return undefined;
+};
+
+/** What an event touches when it touches nothing (shared: most events of a batch touch nothing in most projections). */
+const NONE: WorkingDocument[] = [];
 
 /**
  * A document's stream positions, at most about `MAX_DOCUMENT_POSITIONS` of them: past that, those its
  * projection's recorded progress covers are dropped (a redelivery of them is dropped by the progress
- * check). Progress this runtime wrote is known without a read; the rest is read only when needed.
+ * check, or never comes: a checkpoint is not read again). Progress this runtime recorded is known
+ * without a read; the rest is looked up only when needed.
  */
-const boundedPositions = async (context: ApplyContext, progressView: string, positions: Record<string, number>): Promise<Record<string, number>> => {
+const boundedPositions = async (
+  context: ApplyContext,
+  target: BatchTarget,
+  progressView: string,
+  positions: Record<string, number>,
+): Promise<Record<string, number>> => {
   const entries = Object.entries(positions);
   if (entries.length <= MAX_DOCUMENT_POSITIONS) return positions;
-  const kept = entries.filter(([streamId, sequence]) => context.confirmed.get(progressView, streamId) < sequence);
-  if (kept.length > MAX_DOCUMENT_POSITIONS)
-    await forEachLimited(kept, CONCURRENCY, async ([streamId]) => {
-      context.confirmed.set(progressView, streamId, progressOf(await context.views.get(progressView, streamId), streamId).sequence);
-    });
-  return Object.fromEntries(kept.filter(([streamId, sequence]) => context.confirmed.get(progressView, streamId) < sequence));
+  const unconfirmed = (): Array<[string, number]> => entries.filter(([streamId, sequence]) => context.confirmed.get(progressView, streamId) < sequence);
+  const kept = unconfirmed();
+  if (kept.length > MAX_DOCUMENT_POSITIONS) {
+    const { progress } = context;
+    if (progress.kind === 'documents') {
+      const read = await context.views.getMany(kept.map(([streamId]) => ({ view: progressView, key: streamId })));
+      kept.forEach(([streamId], index) => context.confirmed.set(progressView, streamId, progressOf(read[index], streamId).sequence));
+    } else if (target.recordedPosition !== undefined) {
+      const recorded = target.recordedPosition;
+      await mapLimited(kept, 16, async ([streamId, sequence]) => {
+        const position = await progress.log.positionOf(streamId, sequence);
+        if (position !== undefined && position <= recorded) context.confirmed.set(progressView, streamId, sequence);
+      });
+    }
+  }
+  return Object.fromEntries(unconfirmed());
 };

@@ -1,4 +1,4 @@
-import type { StoredViewDocument, ViewDocument, ViewStore, WriteCondition } from '../../core/index.ts';
+import type { StoredViewDocument, ViewDocument, ViewRef, ViewStore, ViewWrite, WriteCondition } from '../../core/index.ts';
 
 /**
  * A ViewStore that remembers the documents it last read or wrote, so the runtime does not read back
@@ -15,6 +15,12 @@ export const cachedViewStore = (store: ViewStore, capacity: number): ViewStore =
     entries.set(id, document);
     if (entries.size > capacity) entries.delete(entries.keys().next().value!);
   };
+  /** A refused write means another writer changed the document: forget it, so the retry reads the store. */
+  const written = (document: ViewDocument, etag: string | undefined): void => {
+    const id = idOf(document.view, document.key);
+    if (etag === undefined) entries.delete(id);
+    else remember(id, { ...document, etag });
+  };
   return {
     kind: store.kind,
     getIfChanged: (view, key, etag) => store.getIfChanged(view, key, etag),
@@ -29,12 +35,32 @@ export const cachedViewStore = (store: ViewStore, capacity: number): ViewStore =
       remember(id, found);
       return found;
     },
+    getMany: async (refs: readonly ViewRef[]) => {
+      const found = new Array<StoredViewDocument | undefined>(refs.length);
+      const missing: number[] = [];
+      refs.forEach(({ view, key }, index) => {
+        const id = idOf(view, key);
+        if (!entries.has(id)) return void missing.push(index);
+        found[index] = entries.get(id);
+        remember(id, found[index]);
+      });
+      if (missing.length === 0) return found;
+      const read = await store.getMany(missing.map((index) => refs[index]!));
+      missing.forEach((index, i) => {
+        found[index] = read[i];
+        remember(idOf(refs[index]!.view, refs[index]!.key), read[i]);
+      });
+      return found;
+    },
     put: async (document: ViewDocument, condition: WriteCondition) => {
-      const id = idOf(document.view, document.key);
       const etag = await store.put(document, condition);
-      if (etag === undefined) entries.delete(id);
-      else remember(id, { ...document, etag });
+      written(document, etag);
       return etag;
+    },
+    putMany: async (writes: readonly ViewWrite[]) => {
+      const etags = await store.putMany(writes);
+      writes.forEach(({ document }, index) => written(document, etags[index]));
+      return etags;
     },
     delete: async (view, key) => {
       entries.delete(idOf(view, key));

@@ -107,6 +107,11 @@ export class MemoryEventStore implements EventStore, GlobalLog {
     return this.log.length;
   }
 
+  async positionOf(streamId: string, sequence: number): Promise<number | undefined> {
+    this.assertOpen();
+    return this.log.find((e) => e.streamId === streamId && e.sequence === sequence)?.position;
+  }
+
   async ping(): Promise<void> {
     this.assertOpen();
   }

@@ -5,7 +5,9 @@ import type {
   StoredConsumerState,
   StoredViewDocument,
   ViewDocument,
+  ViewRef,
   ViewStore,
+  ViewWrite,
   WriteCondition,
 } from '../../core/index.ts';
 
@@ -35,6 +37,16 @@ export class MemoryViewStore implements ViewStore {
     const etag = String(++this.version);
     this.documents.set(id, { ...structuredClone(document), etag });
     return etag;
+  }
+
+  async getMany(refs: readonly ViewRef[]): Promise<Array<StoredViewDocument | undefined>> {
+    return Promise.all(refs.map(({ view, key }) => this.get(view, key)));
+  }
+
+  async putMany(writes: readonly ViewWrite[]): Promise<Array<string | undefined>> {
+    const etags: Array<string | undefined> = [];
+    for (const { document, condition } of writes) etags.push(await this.put(document, condition));
+    return etags;
   }
 
   async delete(view: string, key: string): Promise<void> {

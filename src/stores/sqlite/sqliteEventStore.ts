@@ -94,6 +94,10 @@ export class SqliteEventStore implements EventStore, GlobalLog {
     return this.guard(() => this.log.headPosition());
   }
 
+  async positionOf(streamId: string, sequence: number): Promise<number | undefined> {
+    return this.guard(() => this.log.positionOf(streamId, sequence));
+  }
+
   async ping(): Promise<void> {
     this.guard(() => this.probe.get());
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import {
   ConsumerState,
+  deepFreeze,
   StoreUnavailableError,
   type CheckpointStore,
   type JsonObject,
@@ -9,7 +10,9 @@ import {
   type StoredConsumerState,
   type StoredViewDocument,
   type ViewDocument,
+  type ViewRef,
   type ViewStore,
+  type ViewWrite,
   type WriteCondition,
 } from '../../core/index.ts';
 import { databasePath, unavailableAs, useWal } from './database.ts';
@@ -100,15 +103,22 @@ export class SqliteProjectionStorage implements ProjectionStorage {
     }
   }
 
-  private write<T>(work: () => T): Promise<T> {
+  /**
+   * Joins the next group commit. A single statement needs no savepoint (SQLite backs a failed one out
+   * by itself); work of several statements gets one, so it is written whole or not at all.
+   */
+  private write<T>(work: () => T, savepoint = false): Promise<T> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite views are closed'));
-    return this.writes.submit(() => {
-      try {
-        return work();
-      } catch (error) {
-        throw unavailable(error);
-      }
-    });
+    return this.writes.submit(
+      () => {
+        try {
+          return work();
+        } catch (error) {
+          throw unavailable(error);
+        }
+      },
+      { savepoint },
+    );
   }
 
   private viewStore(): ViewStore {
@@ -124,31 +134,42 @@ export class SqliteProjectionStorage implements ProjectionStorage {
       'UPDATE view_documents SET data = ?, positions = ?, updated_at = ?, etag = ? WHERE view = ? AND key = ? AND etag = ?',
     );
     const remove = this.db.prepare('DELETE FROM view_documents WHERE view = ? AND key = ?');
+    // JSON and the new etag are made outside the transaction, so the commit holds the file only to write.
+    const serialized = (document: ViewDocument) => ({
+      document,
+      data: document.data === null ? null : JSON.stringify(document.data),
+      positions: JSON.stringify(document.positions),
+      etag: randomUUID(),
+    });
+    const conditionalWrite = ({ document, data, positions, etag }: ReturnType<typeof serialized>, condition: WriteCondition): string | undefined => {
+      const result =
+        'absent' in condition
+          ? insert.run(document.view, document.key, data, positions, document.updatedAt, etag)
+          : update.run(data, positions, document.updatedAt, etag, document.view, document.key, condition.etag);
+      return result.changes === 1 ? etag : undefined;
+    };
     const drop = this.db.prepare('DELETE FROM view_documents WHERE view = ?');
+    const read = (view: string, key: string): StoredViewDocument | undefined => {
+      const row = select.get(view, key) as DocumentRow | undefined;
+      return row === undefined ? undefined : toDocument(row);
+    };
     return {
       kind: 'sqlite',
-      get: async (view, key) =>
-        this.guard(() => {
-          const row = select.get(view, key) as DocumentRow | undefined;
-          return row === undefined ? undefined : toDocument(row);
-        }),
+      get: async (view, key) => this.guard(() => read(view, key)),
       getIfChanged: async (view, key, etag) =>
         this.guard(() => {
           const row = selectIfChanged.get(etag, etag, view, key) as DocumentRow | undefined;
           if (row === undefined) return undefined;
           return row.etag === etag ? 'unchanged' : toDocument(row);
         }),
+      getMany: async (refs: readonly ViewRef[]) => this.guard(() => refs.map(({ view, key }) => read(view, key))),
       put: (document: ViewDocument, condition: WriteCondition) => {
-        const data = document.data === null ? null : JSON.stringify(document.data);
-        const positions = JSON.stringify(document.positions);
-        const etag = randomUUID();
-        return this.write(() => {
-          const result =
-            'absent' in condition
-              ? insert.run(document.view, document.key, data, positions, document.updatedAt, etag)
-              : update.run(data, positions, document.updatedAt, etag, document.view, document.key, condition.etag);
-          return result.changes === 1 ? etag : undefined;
-        });
+        const write = serialized(document);
+        return this.write(() => conditionalWrite(write, condition));
+      },
+      putMany: (writes: readonly ViewWrite[]) => {
+        const prepared = writes.map(({ document, condition }) => [serialized(document), condition] as const);
+        return this.write(() => prepared.map(([write, condition]) => conditionalWrite(write, condition)), true);
       },
       delete: (view, key) => this.write(() => void remove.run(view, key)),
       dropView: (view) => this.write(() => void drop.run(view)),
@@ -156,14 +177,24 @@ export class SqliteProjectionStorage implements ProjectionStorage {
   }
 
   private checkpointStore(): CheckpointStore {
+    const selectEtag = this.db.prepare('SELECT etag FROM projection_states WHERE projection = ?');
     const select = this.db.prepare('SELECT state, etag FROM projection_states WHERE projection = ?');
     const insert = this.db.prepare('INSERT INTO projection_states (projection, state, etag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
     const update = this.db.prepare('UPDATE projection_states SET state = ?, etag = ? WHERE projection = ? AND etag = ?');
+    // Records are read before every batch and by every listing: one still at the etag last parsed is not parsed again.
+    const parsed = new Map<string, StoredConsumerState>();
     return {
       get: async (projection): Promise<StoredConsumerState | undefined> =>
         this.guard(() => {
+          const etag = (selectEtag.get(projection) as { etag: string } | undefined)?.etag;
+          if (etag === undefined) return undefined;
+          const known = parsed.get(projection);
+          if (known?.etag === etag) return known;
           const row = select.get(projection) as { state: string; etag: string } | undefined;
-          return row === undefined ? undefined : { state: ConsumerState.parse(JSON.parse(row.state)), etag: row.etag };
+          if (row === undefined) return undefined;
+          const stored = { state: deepFreeze(ConsumerState.parse(JSON.parse(row.state))), etag: row.etag };
+          parsed.set(projection, stored);
+          return stored;
         }),
       put: (state, condition) => {
         const json = JSON.stringify(state);

@@ -4,10 +4,10 @@ import { openApp, type EventLogApp } from '../../../src/app/openApp.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { productApp } from '../../../src/product.ts';
 import { hasGlobalLog } from '../../../src/core/index.ts';
+import { DEFAULT_BATCH_SIZE } from '../../../src/consumers/follower.ts';
 import { fill } from '../fill.ts';
 import type { Contender, Sample } from '../measure.ts';
 
-const READ_PAGE = 256;
 
 /** A fresh app over a fresh SQLite log of `events` events on `streams` streams; filling it is not timed. */
 const withFilledLog = async (root: string, events: number, streams: number, measure: (app: EventLogApp) => Promise<Sample>): Promise<Sample> => {
@@ -54,7 +54,7 @@ export const logRead = (name: string, root: string, events: number, streams: num
       const start = performance.now();
       for (let position = 0; ; ) {
         const begun = performance.now();
-        const page = await log.readAll(position, READ_PAGE);
+        const page = await log.readAll(position, DEFAULT_BATCH_SIZE);
         latencies.push(performance.now() - begun);
         if (page.length === 0) break;
         position = page[page.length - 1]!.position;
