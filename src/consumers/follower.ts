@@ -23,6 +23,8 @@ export type LogFollowerOptions = FollowedSource & {
   idleMs?: number;
   /** How long one reactor batch keeps retrying a service that is down before the loop backs off and reads again. */
   retryBudgetMs?: number;
+  /** Pause after a step that applied the head, shared by all loops (default LIVE_TICK_MS; 0 for none). */
+  liveTickMs?: number;
 };
 
 const FAILURE_BACKOFF = { baseDelayMs: 100, maxDelayMs: 5_000 };
@@ -32,6 +34,12 @@ const FAILURE_BACKOFF = { baseDelayMs: 100, maxDelayMs: 5_000 };
  * batch); following the head, a batch is whatever was appended since the last one.
  */
 export const DEFAULT_BATCH_SIZE = 2_048;
+/**
+ * Under a steady stream of appends, a consumer that has just applied the head waits this long before
+ * its next step, and every consumer at the head waits for the same tick: the next batch holds what
+ * arrived meanwhile, and consumers at the same place ask for it together, so it is read once.
+ */
+export const LIVE_TICK_MS = 5;
 
 /**
  * The local host's change feed: one loop per consumer follows the log from that consumer's checkpoint
@@ -53,6 +61,9 @@ export class LogFollower {
   private unlisten: (() => void) | undefined;
   /** Per loop: woken since its last step began, so it must not go idle (a wake during a step is not lost). */
   private readonly woken = new Map<string, boolean>();
+  /** Per loop: its last step applied events and reached the head. */
+  private readonly atHead = new Map<string, boolean>();
+  private tick: Promise<void> | undefined;
 
   constructor(options: LogFollowerOptions) {
     this.options = options;
@@ -96,6 +107,7 @@ export class LogFollower {
 
   /** One step of one consumer: a rebuild page if one is under way, then a live batch. True if it did work. */
   async step(name: string): Promise<boolean> {
+    this.atHead.set(name, false);
     const { runtime } = this.options;
     let state = await runtime.state(name);
     if (state.halt !== undefined || state.paused !== undefined) return false;
@@ -120,6 +132,7 @@ export class LogFollower {
       if (outcome.halted !== undefined || outcome.processed < page.events.length) return worked;
     }
     if (page.cursor !== cursor) await this.saveCursor(name, page.cursor);
+    this.atHead.set(name, page.caughtUp && page.events.length > 0);
     return page.events.length > 0 || !page.caughtUp || worked;
   }
 
@@ -134,6 +147,12 @@ export class LogFollower {
     if (this.savesCursors) await this.options.runtime.saveCursor(name, cursor);
   }
 
+  /** The next live tick, shared by every loop that waits for it now. */
+  private nextTick(): Promise<void> {
+    this.tick ??= new Promise<void>((resolve) => setTimeout(resolve, this.options.liveTickMs ?? LIVE_TICK_MS)).finally(() => (this.tick = undefined));
+    return this.tick;
+  }
+
   private async run(name: string): Promise<void> {
     const { runtime, logger } = this.options;
     let failures = 0;
@@ -145,6 +164,7 @@ export class LogFollower {
         if (failures > 0) runtime.clearFailure(name);
         failures = 0;
         if (!worked) waitMs = this.options.idleMs ?? 100;
+        else if (this.atHead.get(name) && !this.stopping) await this.nextTick();
       } catch (error) {
         if (error instanceof ConsumerHeldError) waitMs = Math.max(error.retryAfterMs, 10);
         else {

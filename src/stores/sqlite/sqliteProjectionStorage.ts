@@ -202,7 +202,10 @@ export class SqliteProjectionStorage implements ProjectionStorage {
         return this.write(() => {
           const result =
             'absent' in condition ? insert.run(state.consumer, json, etag) : update.run(json, etag, state.consumer, condition.etag);
-          return result.changes === 1 ? etag : undefined;
+          if (result.changes !== 1) return undefined;
+          // What was just written is what the next read would parse.
+          parsed.set(state.consumer, { state: deepFreeze(structuredClone(state)), etag });
+          return etag;
         });
       },
     };
