@@ -23,6 +23,9 @@ export const ConfigSchema = z
     COSMOS__accountEndpoint: z.url().optional(),
     /** The region-local Cosmos DB account of views and checkpoints (identity auth); unset: the event account. */
     VIEWS__accountEndpoint: z.url().optional(),
+    /** The same with key auth, for an emulator or a test account only (as COSMOS_ENDPOINT and COSMOS_KEY). */
+    VIEWS_ENDPOINT: z.url().optional(),
+    VIEWS_KEY: optionalText,
     COSMOS_DATABASE: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be a valid Cosmos DB database id').default('eventlog'),
     API_KEY: optionalText,
     ADMIN_KEY: optionalText,
@@ -51,6 +54,10 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['COSMOS_KEY'], message: 'is required with COSMOS_ENDPOINT' });
     if (config.COSMOS_ENDPOINT !== undefined && config.COSMOS__accountEndpoint !== undefined)
       ctx.addIssue({ code: 'custom', path: ['COSMOS_ENDPOINT'], message: 'and COSMOS__accountEndpoint are both set: use one (key auth for an emulator, identity in Azure)' });
+    if (config.VIEWS_ENDPOINT !== undefined && config.VIEWS_KEY === undefined)
+      ctx.addIssue({ code: 'custom', path: ['VIEWS_KEY'], message: 'is required with VIEWS_ENDPOINT' });
+    if (config.VIEWS_ENDPOINT !== undefined && config.VIEWS__accountEndpoint !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['VIEWS_ENDPOINT'], message: 'and VIEWS__accountEndpoint are both set: use one (key auth for an emulator, identity in Azure)' });
   });
 
 export type Config = z.infer<typeof ConfigSchema>;

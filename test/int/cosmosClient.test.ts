@@ -24,6 +24,14 @@ describe('Cosmos DB settings', () => {
     expect(settings.database).toBe('prod');
   });
 
+  it('use key auth for VIEWS_ENDPOINT + VIEWS_KEY: a region-local views account of an emulator or a test account', () => {
+    const settings = cosmosSettingsFrom(
+      loadConfig({ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081', COSMOS_KEY: 'k', VIEWS_ENDPOINT: 'https://127.0.0.1:8082', VIEWS_KEY: 'v', REGION: 'northeurope' }),
+    );
+    expect(settings.events).toEqual({ endpoint: 'https://127.0.0.1:8081', auth: { kind: 'key', key: 'k' } });
+    expect(settings.views).toEqual({ endpoint: 'https://127.0.0.1:8082', auth: { kind: 'key', key: 'v' } });
+  });
+
   it('refuse key auth and identity at once, naming the variables', () => {
     expect(() => loadConfig({ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081', COSMOS_KEY: 'k', COSMOS__accountEndpoint: 'https://log.documents.azure.com' })).toThrow(
       new ConfigError('Invalid configuration: COSMOS_ENDPOINT and COSMOS__accountEndpoint are both set: use one (key auth for an emulator, identity in Azure) (got "https://127.0.0.1:8081")'),

@@ -27,7 +27,11 @@ export const cosmosSettingsFrom = (config: Config): CosmosSettings => {
         ? { endpoint: config.COSMOS__accountEndpoint, auth: { kind: 'identity' } }
         : missingEndpoint();
   const views: CosmosConnection =
-    config.VIEWS__accountEndpoint !== undefined ? { endpoint: config.VIEWS__accountEndpoint, auth: { kind: 'identity' } } : events;
+    config.VIEWS_ENDPOINT !== undefined && config.VIEWS_KEY !== undefined
+      ? { endpoint: config.VIEWS_ENDPOINT, auth: { kind: 'key', key: config.VIEWS_KEY } }
+      : config.VIEWS__accountEndpoint !== undefined
+        ? { endpoint: config.VIEWS__accountEndpoint, auth: { kind: 'identity' } }
+        : events;
   return { events, views, database: config.COSMOS_DATABASE, region: config.REGION };
 };
 
