@@ -1,17 +1,17 @@
 import { afterAll, beforeAll } from 'vitest';
 import { openCosmosProjectionStorage } from '../../src/stores/cosmos/projectionStorage.ts';
-import { initTestDatabase, startCosmosTestServer, type CosmosTestServer } from '../support/cosmosServer.ts';
+import { initAccountDatabase, startCosmosAccount, type CosmosTestAccount } from '../support/cosmosAccount/index.ts';
 import { describeViewStoreContract } from './viewStoreContract.ts';
 
-let server: CosmosTestServer;
+let account: CosmosTestAccount;
 beforeAll(async () => {
-  server = await startCosmosTestServer();
-  await initTestDatabase(server);
+  account = await startCosmosAccount();
+  await initAccountDatabase(account);
 });
 afterAll(async () => {
-  await server?.close();
+  await account?.close();
 });
 
-describeViewStoreContract('cosmos (loopback Cosmos DB protocol server)', () =>
-  openCosmosProjectionStorage({ connection: server.connection, database: 'eventlog', region: 'local' }),
+describeViewStoreContract('cosmos (test account)', () =>
+  openCosmosProjectionStorage({ connection: account.connection, database: 'eventlog', region: 'local' }),
 );
