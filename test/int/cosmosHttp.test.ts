@@ -134,4 +134,29 @@ describe('npm start with EVENT_STORE=cosmos', () => {
     }
     expect((await fetch(`${host.url}/api/streams/Order/npm-start-2/events`)).status).toBe(404);
   });
+
+  it('passes over a document that is not an event: views answer atLeast, and every consumer counts it once', async () => {
+    // One rule for documents of `events` (src/core/feedDocuments.ts): events are applied, the product's
+    // stream heads passed over, anything else passed over and counted (ignoredDocuments).
+    const events = server.client().database('eventlog').container('events');
+    await events.items.create({ id: 'note-1', streamId: 'Misc-1', note: 'written by hand, not an event' });
+    const appended = await append('Order/npm-start-note', { events: [{ type: 'Placed', data: {} }] });
+    expect(appended.status).toBe(201);
+    const { streamId, consistencyToken } = (await appended.json()) as { streamId: string; consistencyToken: string };
+    const view = await fetch(`${host.url}/api/views/stream/${streamId}?atLeast=${encodeURIComponent(consistencyToken)}`);
+    expect(view.status).toBe(200);
+    expect(await view.json()).toMatchObject({ data: { streamId, version: 1 } });
+
+    type Entry = { name: string; kind: string; ignoredDocuments: number; status: string };
+    let entries: Entry[] = [];
+    for (let i = 0; i < 200; i++) {
+      entries = ((await (await fetch(`${host.url}/api/projections`)).json()) as { projections: Entry[] }).projections;
+      if (entries.every((entry) => entry.ignoredDocuments >= 1)) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(entries.map((entry) => entry.kind)).toEqual(expect.arrayContaining(['projection', 'reactor']));
+    expect(entries.map(({ name, ignoredDocuments, status }) => ({ name, ignoredDocuments, status }))).toEqual(
+      entries.map(({ name }) => ({ name, ignoredDocuments: 1, status: 'running' })),
+    );
+  });
 });
