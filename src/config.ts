@@ -23,8 +23,9 @@ export const ConfigSchema = z
     COSMOS__accountEndpoint: z.url().optional(),
     /** The region-local Cosmos DB account of views and checkpoints (identity auth); unset: the event account. */
     VIEWS__accountEndpoint: z.url().optional(),
-    /** The same with key auth (COSMOS_KEY), for an emulator or a test account only. */
-    VIEWS_COSMOS_ENDPOINT: z.url().optional(),
+    /** The same with key auth, for an emulator or a test account only (as COSMOS_ENDPOINT and COSMOS_KEY). */
+    VIEWS_ENDPOINT: z.url().optional(),
+    VIEWS_KEY: optionalText,
     /**
      * This region's copy first, then the others (comma-separated region names, as the account lists them):
      * where the change-feed triggers and reads go. Unset: REGION alone. Writes always go to the write region.
@@ -60,12 +61,12 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['COSMOS__accountEndpoint'], message: 'is required when EVENT_STORE=cosmos (or COSMOS_ENDPOINT with COSMOS_KEY)' });
     if (config.COSMOS_ENDPOINT !== undefined && config.COSMOS_KEY === undefined)
       ctx.addIssue({ code: 'custom', path: ['COSMOS_KEY'], message: 'is required with COSMOS_ENDPOINT' });
-    if (config.VIEWS_COSMOS_ENDPOINT !== undefined && config.COSMOS_KEY === undefined)
-      ctx.addIssue({ code: 'custom', path: ['VIEWS_COSMOS_ENDPOINT'], message: 'takes key auth: set COSMOS_ENDPOINT and COSMOS_KEY too, or use VIEWS__accountEndpoint (identity)' });
-    if (config.VIEWS_COSMOS_ENDPOINT !== undefined && config.VIEWS__accountEndpoint !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['VIEWS_COSMOS_ENDPOINT'], message: 'and VIEWS__accountEndpoint are both set: use one' });
     if (config.COSMOS_ENDPOINT !== undefined && config.COSMOS__accountEndpoint !== undefined)
       ctx.addIssue({ code: 'custom', path: ['COSMOS_ENDPOINT'], message: 'and COSMOS__accountEndpoint are both set: use one (key auth for an emulator, identity in Azure)' });
+    if (config.VIEWS_ENDPOINT !== undefined && config.VIEWS_KEY === undefined)
+      ctx.addIssue({ code: 'custom', path: ['VIEWS_KEY'], message: 'is required with VIEWS_ENDPOINT' });
+    if (config.VIEWS_ENDPOINT !== undefined && config.VIEWS__accountEndpoint !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['VIEWS_ENDPOINT'], message: 'and VIEWS__accountEndpoint are both set: use one (key auth for an emulator, identity in Azure)' });
   });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,32 +1,17 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { newEventId, type PreparedEvent } from '../../src/core/index.ts';
 import { openCosmosConflictFeed } from '../../src/reconciliation/cosmosConflictFeed.ts';
 import { reconcileConflicts } from '../../src/reconciliation/reconciler.ts';
 import { CosmosEventStore } from '../../src/stores/cosmos/cosmosEventStore.ts';
-import { openCosmosProjectionStorage } from '../../src/stores/cosmos/projectionStorage.ts';
 import { cosmosSettingsFrom } from '../../src/stores/cosmos/settings.ts';
-import { describeEventStoreContract } from '../contract/eventStoreContract.ts';
-import { describeViewStoreContract } from '../contract/viewStoreContract.ts';
-import { initAccountDatabase, startCosmosAccountForApp } from '../support/cosmosAccount/index.ts';
-import { unique, until, useAccount } from './accountFixture.ts';
+import { startCosmosAccountForApp } from '../support/cosmosAccount/index.ts';
+import { unique, until } from './accountFixture.ts';
 
-// The product's own contract suites on the test account, with the product's real container layout:
-// what the account must get right for the product (atomic batches, the composite unique key, Patch
-// with a predicate in a batch) is exercised the way the product uses it. Only the global log is
-// skipped: Cosmos DB has no order across partitions.
-
-const fixture = useAccount();
-beforeAll(() => initAccountDatabase(fixture.account));
-
-describeEventStoreContract(
-  'cosmos (test account)',
-  () => CosmosEventStore.open({ connection: fixture.account.connection, database: 'eventlog', region: 'local' }),
-  { skip: { globalLog: 'Cosmos DB has no order across partitions: consumers read the change feed, not a global log' } },
-);
-
-describeViewStoreContract('cosmos (test account)', () => openCosmosProjectionStorage({ connection: fixture.account.connection, database: 'eventlog', region: 'local' }));
-
+// The product's own contract suites run on the test account in test/contract/cosmos*.test.ts (with the
+// product's real container layout: atomic batches, the composite unique key, Patch with a predicate in
+// a batch, the way the product uses them).
+//
 // The product configured from the environment startCosmosAccountForApp hands out (EVENT_STORE=cosmos,
 // COSMOS_ENDPOINT, COSMOS_KEY), on a two-region account: a forced failover loses an acknowledged event,
 // the old region comes back, and the product's reconciler of the new write region (REGION=northeurope)

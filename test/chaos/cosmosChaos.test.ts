@@ -85,7 +85,7 @@ describe('chaos on a two-region Cosmos DB account: forced and planned failovers,
       hosts.set(
         region,
         await startTestServer(
-          { EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: log.endpoint, COSMOS_KEY: TEST_KEY, VIEWS_COSMOS_ENDPOINT: views.endpoint, REGION: region, REACTORS_ENABLED: 'false' },
+          { EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: log.endpoint, COSMOS_KEY: TEST_KEY, VIEWS_ENDPOINT: views.endpoint, VIEWS_KEY: TEST_KEY, REGION: region, REACTORS_ENABLED: 'false' },
           { modules: () => [{ name: 'chaos', projections: [typeCounts] }] },
         ),
       );

@@ -1,30 +1,29 @@
 import { afterAll, beforeAll } from 'vitest';
 import { CosmosEventStore } from '../../src/stores/cosmos/cosmosEventStore.ts';
-import { initTestDatabase, startCosmosTestServer, type CosmosTestServer } from '../support/cosmosServer.ts';
+import { initAccountDatabase, startCosmosAccount, type CosmosTestAccount } from '../support/cosmosAccount/index.ts';
 import { describeEventStoreContract } from './eventStoreContract.ts';
 
-// The shared contract through the real @azure/cosmos client, against a Cosmos DB protocol server on
-// loopback. What that server cannot show is skipped here by name and covered in test/int/cosmosWire.test.ts
-// with response shapes of the real service.
+// The shared contract through the real @azure/cosmos client, against the Cosmos DB test account
+// (test/support/cosmosAccount) with the product's real container layout: atomic transactional batches,
+// the composite unique key, Patch with a filter predicate in a batch. Only the global log is skipped,
+// and that is a property of Cosmos DB, not a gap of the account.
 
-let server: CosmosTestServer;
+let account: CosmosTestAccount;
 beforeAll(async () => {
-  server = await startCosmosTestServer();
-  await initTestDatabase(server);
+  account = await startCosmosAccount();
+  await initAccountDatabase(account);
 });
 afterAll(async () => {
-  await server?.close();
+  await account?.close();
 });
 
 const skip = {
-  atomicity:
-    'the test server applies batch operations one by one and keeps those before a failure; the service rolls the batch back (test/int/cosmosWire.test.ts answers with its 412/409 + 424 shapes)',
   globalLog: 'Cosmos DB has no order across partitions: consumers read the change feed, not a global log',
 };
 for (const [test, reason] of Object.entries(skip)) console.info(`cosmos contract: ${test} skipped: ${reason}`);
 
 describeEventStoreContract(
-  'cosmos (loopback Cosmos DB protocol server)',
-  () => CosmosEventStore.open({ connection: server.connection, database: 'eventlog', region: 'local' }),
+  'cosmos (test account)',
+  () => CosmosEventStore.open({ connection: account.connection, database: 'eventlog', region: 'local' }),
   { skip },
 );

@@ -12,6 +12,6 @@ afterAll(async () => {
   await account?.close();
 });
 
-describeViewStoreContract('cosmos (the Cosmos DB test account)', () =>
+describeViewStoreContract('cosmos (test account)', () =>
   openCosmosProjectionStorage({ connection: account.connection, database: 'eventlog', region: 'local' }),
 );

@@ -1,18 +1,15 @@
 import { afterAll, beforeAll } from 'vitest';
 import { openCosmosSnapshotStore } from '../../src/stores/cosmos/index.ts';
 import { loadConfig } from '../../src/config.ts';
-import { initTestDatabase, startCosmosTestServer, TEST_KEY, type CosmosTestServer } from '../support/cosmosServer.ts';
+import { startCosmosAccountForApp } from '../support/cosmosAccount/index.ts';
 import { describeSnapshotStoreContract } from './snapshotStoreContract.ts';
 
-let server: CosmosTestServer;
+let cosmos: Awaited<ReturnType<typeof startCosmosAccountForApp>>;
 beforeAll(async () => {
-  server = await startCosmosTestServer();
-  await initTestDatabase(server);
+  cosmos = await startCosmosAccountForApp();
 });
 afterAll(async () => {
-  await server?.close();
+  await cosmos?.close();
 });
 
-describeSnapshotStoreContract('cosmos (loopback Cosmos DB protocol server)', () =>
-  openCosmosSnapshotStore(loadConfig({ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: server.endpoint, COSMOS_KEY: TEST_KEY })),
-);
+describeSnapshotStoreContract('cosmos (test account)', () => openCosmosSnapshotStore(loadConfig(cosmos.env)));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startTestServer, type TestServer } from '../support/http.ts';
+import { postJson, startTestServer, testStore, type TestServer } from '../support/http.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -242,7 +242,8 @@ describe('operations', () => {
   it('reports health with store, region and package version', async () => {
     const response = await server.request('/api/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', store: 'sqlite', region: 'local', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    // The store the suite runs on: `sqlite`, or `cosmos` in test/int/cosmosHttp.test.ts.
+    expect(await response.json()).toEqual({ status: 'ok', store: testStore(), region: 'local', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
   });
 
   it('answers unknown routes with 404 and wrong methods with 405', async () => {

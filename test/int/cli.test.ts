@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiJson } from '../../src/api/openapi.ts';
 import { runCli } from '../../src/cli/run.ts';
 import { defineProjection, defineView, type EventEnvelope } from '../../src/core/index.ts';
-import { initTestDatabase, startCosmosTestServer, TEST_KEY, type CosmosTestServer } from '../support/cosmosServer.ts';
+import { initAccountDatabase, startCosmosAccount, TEST_KEY, type CosmosTestAccount } from '../support/cosmosAccount/index.ts';
 import { onlyProjections, postJson, startTestServer, type TestServer } from '../support/http.ts';
 import { runProcess, tempDirs, type ProcessRun } from '../support/processes.ts';
 import { productRoutes } from '../support/productRoutes.ts';
@@ -348,11 +348,11 @@ describe('eventlog export and import on stores', () => {
   });
 });
 
-describe('eventlog init, export and import on Cosmos DB (loopback protocol server)', () => {
-  let cosmos: CosmosTestServer;
+describe('eventlog init, export and import on Cosmos DB (test account)', () => {
+  let cosmos: CosmosTestAccount;
   beforeAll(async () => {
-    cosmos = await startCosmosTestServer();
-    await initTestDatabase(cosmos);
+    cosmos = await startCosmosAccount();
+    await initAccountDatabase(cosmos);
   });
   afterAll(async () => {
     await cosmos?.close();

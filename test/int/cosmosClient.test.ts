@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { CosmosEventStore } from '../../src/stores/cosmos/cosmosEventStore.ts';
 import { cosmosSettingsFrom } from '../../src/stores/cosmos/settings.ts';
-import { initTestDatabase, startCosmosTestServer, TEST_KEY, type CosmosTestServer } from '../support/cosmosServer.ts';
+import { initAccountDatabase, startCosmosAccount, TEST_KEY, type CosmosTestAccount } from '../support/cosmosAccount/index.ts';
 
 describe('Cosmos DB settings', () => {
   it('use key auth for COSMOS_ENDPOINT + COSMOS_KEY and keep views in the same account', () => {
@@ -25,6 +25,14 @@ describe('Cosmos DB settings', () => {
     expect(settings.database).toBe('prod');
   });
 
+  it('use key auth for VIEWS_ENDPOINT + VIEWS_KEY: a region-local views account of an emulator or a test account', () => {
+    const settings = cosmosSettingsFrom(
+      loadConfig({ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081', COSMOS_KEY: 'k', VIEWS_ENDPOINT: 'https://127.0.0.1:8082', VIEWS_KEY: 'v', REGION: 'northeurope' }),
+    );
+    expect(settings.events).toEqual({ endpoint: 'https://127.0.0.1:8081', auth: { kind: 'key', key: 'k' } });
+    expect(settings.views).toEqual({ endpoint: 'https://127.0.0.1:8082', auth: { kind: 'key', key: 'v' } });
+  });
+
   it('refuse key auth and identity at once, naming the variables', () => {
     expect(() => loadConfig({ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081', COSMOS_KEY: 'k', COSMOS__accountEndpoint: 'https://log.documents.azure.com' })).toThrow(
       new ConfigError('Invalid configuration: COSMOS_ENDPOINT and COSMOS__accountEndpoint are both set: use one (key auth for an emulator, identity in Azure) (got "https://127.0.0.1:8081")'),
@@ -33,37 +41,24 @@ describe('Cosmos DB settings', () => {
 });
 
 describe('preferred locations', () => {
-  // Two servers stand for two regions of one account; each advertises both, as the service does.
-  let westEurope: CosmosTestServer;
-  let northEurope: CosmosTestServer;
+  // A test account with two regions, each on its own endpoint: the SDK discovers them from the account
+  // document and routes reads by preferredLocations.
+  let account: CosmosTestAccount;
   beforeAll(async () => {
-    [westEurope, northEurope] = await Promise.all([startCosmosTestServer(), startCosmosTestServer()]);
-    await Promise.all([initTestDatabase(westEurope), initTestDatabase(northEurope)]);
-    const account = (await (await fetch(`${westEurope.endpoint}/`)).json()) as Record<string, unknown>;
-    const regions = {
-      ...account,
-      writableLocations: [{ name: 'West Europe', databaseAccountEndpoint: `${westEurope.endpoint}/` }],
-      readableLocations: [
-        { name: 'West Europe', databaseAccountEndpoint: `${westEurope.endpoint}/` },
-        { name: 'North Europe', databaseAccountEndpoint: `${northEurope.endpoint}/` },
-      ],
-    };
-    for (const server of [westEurope, northEurope])
-      server.intercept((r) => (r.method === 'GET' && r.path === '/' ? { respond: { status: 200, body: regions } } : undefined));
+    account = await startCosmosAccount({ regions: ['westeurope', 'northeurope'] });
+    await initAccountDatabase(account);
   });
   afterAll(async () => {
-    await Promise.all([westEurope?.close(), northEurope?.close()]);
+    await account?.close();
   });
 
   const readsGoTo = async (region: string): Promise<string[]> => {
-    const store = await CosmosEventStore.open({ connection: { endpoint: westEurope.endpoint, auth: { kind: 'key', key: TEST_KEY } }, database: 'eventlog', region });
+    const store = await CosmosEventStore.open({ connection: { endpoint: account.endpoint, auth: { kind: 'key', key: TEST_KEY } }, database: 'eventlog', region });
     try {
-      const before = [westEurope.requests.length, northEurope.requests.length];
+      const before = account.requests.length;
       await store.readStream({ aggregateType: 'Order', aggregateId: `pl-${region}` }, { fromVersion: 1, limit: 10 });
-      return [
-        ...westEurope.requests.slice(before[0]).filter((r) => r.kind === 'query').map(() => 'West Europe'),
-        ...northEurope.requests.slice(before[1]).filter((r) => r.kind === 'query').map(() => 'North Europe'),
-      ];
+      const displayName = new Map(account.regions.map((r) => [r.name, r.displayName]));
+      return account.requests.slice(before).filter((r) => r.kind === 'query').map((r) => displayName.get(r.region)!);
     } finally {
       await store.close();
     }

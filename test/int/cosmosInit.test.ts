@@ -3,15 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CosmosClient } from '@azure/cosmos';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startCosmosTestServer, TEST_KEY, type CosmosTestServer } from '../support/cosmosServer.ts';
+import { startCosmosAccount, TEST_KEY, type CosmosTestAccount } from '../support/cosmosAccount/index.ts';
 
 // What `npm run cosmos:init` runs.
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const run = promisify(execFile);
 
-let server: CosmosTestServer;
+let server: CosmosTestAccount;
 beforeEach(async () => {
-  server = await startCosmosTestServer();
+  server = await startCosmosAccount();
 });
 afterEach(async () => {
   await server.close();

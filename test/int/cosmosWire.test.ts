@@ -11,20 +11,28 @@ import {
 import { CosmosEventStore, type CosmosEventStoreOptions } from '../../src/stores/cosmos/cosmosEventStore.ts';
 import { openCosmosProjectionStorage } from '../../src/stores/cosmos/projectionStorage.ts';
 import {
-  initTestDatabase,
+  initAccountDatabase,
   isBatch,
   serviceResponses,
-  startCosmosTestServer,
+  startCosmosAccount,
   times,
-  type CosmosTestServer,
+  type CosmosTestAccount,
   type ReceivedRequest,
-} from '../support/cosmosServer.ts';
+} from '../support/cosmosAccount/index.ts';
 
-// The Cosmos DB adapter at the HTTP boundary, through the real @azure/cosmos client: the requests it
-// sends (budgets), and what it makes of the service's answers that the loopback server cannot give by
-// itself (a failed batch, 429 with a retry-after hint, 503, a lost reply).
+// The Cosmos DB adapter at the HTTP boundary, through the real @azure/cosmos client, against the Cosmos
+// DB test account (test/support/cosmosAccount): the requests it sends and what they cost (budgets), and
+// what it makes of the service's answers to a concurrent writer, throttling, unavailability and lost
+// replies, given by the account's interceptors.
 
-let server: CosmosTestServer;
+/** Two physical partitions (the account's default): every query here names its partition, so counts hold. */
+const startAccount = async (): Promise<CosmosTestAccount> => {
+  const account = await startCosmosAccount();
+  await initAccountDatabase(account);
+  return account;
+};
+
+let server: CosmosTestAccount;
 /** Default timeouts; bounded throttling retries and fast write retries, so the tests stay short. */
 let store: CosmosEventStore;
 const options = (): CosmosEventStoreOptions => ({
@@ -36,8 +44,7 @@ const options = (): CosmosEventStoreOptions => ({
 });
 
 beforeAll(async () => {
-  server = await startCosmosTestServer();
-  await initTestDatabase(server);
+  server = await startAccount();
   store = await CosmosEventStore.open(options());
   await store.ping(); // a client reads account and container metadata once, on first use
   await store.append(request(freshStream(), 'no_stream', [event()]));
@@ -52,10 +59,9 @@ afterAll(async () => {
  * still send one last attempt after giving up, which must not land in another test's request count.
  */
 const silentFixture = () => {
-  const fixture = {} as { server: CosmosTestServer; store: CosmosEventStore };
+  const fixture = {} as { server: CosmosTestAccount; store: CosmosEventStore };
   beforeAll(async () => {
-    fixture.server = await startCosmosTestServer();
-    await initTestDatabase(fixture.server);
+    fixture.server = await startAccount();
     fixture.store = await CosmosEventStore.open({ ...options(), connection: fixture.server.connection, requestTimeoutMs: 300, operationTimeoutMs: 1_200 });
     await fixture.store.ping();
   });
@@ -140,6 +146,30 @@ describe('request budgets of the Cosmos DB store', () => {
     expect(spent.requests).toBe(sent.length);
     expect(spent.byKind).toEqual({ data: 2, metadata: 0, queryPlan: 0 });
     expect(spent.requestCharge).toBeGreaterThan(0);
+  });
+});
+
+describe('request units of the Cosmos DB store (the account charges by the documented figures)', () => {
+  // docs/cosmos.md: a write of a small (< 1 KB) document costs 5 RU, a point read 1 RU, a query 2 RU plus
+  // its results at the point-read rate (test/support/cosmosAccount/wire/requestCharge.ts).
+  it('an append of n small events at a known version costs 5 RU per document written: the n events and the head', async () => {
+    const stream = await streamWith(1);
+    let version = 1;
+    for (const n of [1, 3]) {
+      const before = store.meter.snapshot();
+      await store.append(request(stream, version, Array.from({ length: n }, () => event())));
+      expect(store.meter.since(before).requestCharge).toBe(5 * (n + 1));
+      version += n;
+    }
+  });
+
+  it('a read of a page of a few small events is one query: 2 RU and about 1 RU per KB returned', async () => {
+    const stream = await streamWith(3);
+    const before = store.meter.snapshot();
+    await store.readStream(stream, { fromVersion: 1, limit: 10 });
+    const charge = store.meter.since(before).requestCharge;
+    expect(charge).toBeGreaterThan(2);
+    expect(charge).toBeLessThan(5);
   });
 });
 
@@ -329,28 +359,50 @@ describe('appends of 100 events (no room for the head in the batch)', () => {
 });
 
 describe('the change feed as the replay source of rebuilds', () => {
-  // The test server's change feed is a stub: one page of every document, then "not modified". So this
-  // shows the mapping (events only, in order per stream, caught up), not paging or later changes.
+  const readAll = async (replay: CosmosEventStore, from: string | undefined, limit: number) => {
+    const events = [];
+    let cursor = from;
+    for (let page = 0; page < 50; page++) {
+      const read = await replay.readFrom(cursor, limit);
+      events.push(...read.events);
+      cursor = read.cursor;
+      if (read.caughtUp) break;
+    }
+    return { events, cursor };
+  };
+
   it('replays every event from the beginning, in order per stream, without stream heads, then reports caught up', async () => {
-    const own = await startCosmosTestServer();
-    await initTestDatabase(own);
+    const own = await startAccount();
     const replay = await CosmosEventStore.open({ ...options(), connection: own.connection });
     try {
       const [a, b] = [freshStream(), freshStream()];
       await replay.append(request(a, 'no_stream', [event('A1'), event('A2')]));
       await replay.append(request(b, 'no_stream', [event('B1')]));
       await replay.append(request(a, 2, [event('A3')]));
-      const events = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < 10; page++) {
-        const read = await replay.readFrom(cursor, 100);
-        events.push(...read.events);
-        cursor = read.cursor;
-        if (read.caughtUp) break;
-      }
+      const { events } = await readAll(replay, undefined, 100);
       expect(events.filter((e) => e.streamId.endsWith(a.aggregateId)).map((e) => [e.type, e.sequence])).toEqual([['A1', 1], ['A2', 2], ['A3', 3]]);
       expect(events.filter((e) => e.streamId.endsWith(b.aggregateId)).map((e) => e.type)).toEqual(['B1']);
       expect(events.every((e) => !('_rid' in e) && !('kind' in e))).toBe(true);
+    } finally {
+      await replay.close();
+      await own.close();
+    }
+  });
+
+  it('pages through more events than a page holds, and a stored cursor sees only later writes', async () => {
+    const own = await startAccount();
+    const replay = await CosmosEventStore.open({ ...options(), connection: own.connection });
+    try {
+      const streams = Array.from({ length: 6 }, () => freshStream());
+      for (const stream of streams) await replay.append(request(stream, 'no_stream', [event('First'), event('Second')]));
+      const first = await readAll(replay, undefined, 3);
+      expect(first.events).toHaveLength(12);
+      expect(own.requests.filter((r) => r.kind === 'changeFeed').length).toBeGreaterThan(4);
+
+      expect((await replay.readFrom(first.cursor, 3)).events).toEqual([]);
+      await replay.append(request(streams[2]!, 2, [event('Third')]));
+      const later = await readAll(replay, first.cursor, 3);
+      expect(later.events.map((e) => [e.streamId, e.type, e.sequence])).toEqual([[streams[2]!.aggregateType + '-' + streams[2]!.aggregateId, 'Third', 3]]);
     } finally {
       await replay.close();
       await own.close();

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { onlyProjections, postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
+import { caughtUpLag, onlyProjections, postJson, startTestServer, tempDir, testStore, type TestServer } from '../support/http.ts';
 import { fragileProjection } from '../unit/projectionsFixtures.ts';
 
 const servers: TestServer[] = [];
@@ -43,6 +43,13 @@ const listingWhen = async (server: TestServer, done: (entries: Record<string, En
   return entries;
 };
 
+/**
+ * Caught up with the first `events` events of the log: lag 0 on the embedded log; on Cosmos DB, whose
+ * change feed has no global position (lag is null there), that many events applied.
+ */
+const caughtUp = (entry: Entry | undefined, events: number): boolean =>
+  entry !== undefined && (testStore() === 'cosmos' ? entry.eventsApplied >= events : entry.lag === 0);
+
 const appendMany = async (server: TestServer, count: number, headers: Record<string, string> = {}) => {
   for (let i = 0; i < count; i++)
     expect((await postJson(server, `/api/streams/Order/o${i}/events`, { events: [{ type: 'Placed', data: {} }] }, headers)).status).toBe(201);
@@ -52,8 +59,8 @@ describe('GET /api/projections', () => {
   it('lists each projection with its status, position and lag', async () => {
     const server = await start();
     await appendMany(server, 5);
-    const entries = await listingWhen(server, (e) => e.stream?.lag === 0);
-    expect(entries.stream).toMatchObject({ name: 'stream', status: 'running', position: 5, lag: 0, generation: 1, eventsApplied: 5 });
+    const entries = await listingWhen(server, (e) => caughtUp(e.stream, 5));
+    expect(entries.stream).toMatchObject({ name: 'stream', status: 'running', position: 5, lag: caughtUpLag(), generation: 1, eventsApplied: 5 });
     expect(entries.stream!.lastError).toBeUndefined();
   });
 
@@ -62,12 +69,12 @@ describe('GET /api/projections', () => {
     dirs.push(dataDir);
     const first = await start({ DATA_DIR: dataDir });
     await appendMany(first, 3);
-    await listingWhen(first, (e) => e.stream?.lag === 0);
+    await listingWhen(first, (e) => caughtUp(e.stream, 3));
     await first.close();
     servers.splice(servers.indexOf(first), 1);
 
     const second = await start({ DATA_DIR: dataDir });
-    const entries = await listingWhen(second, (e) => e.stream?.lag === 0);
+    const entries = await listingWhen(second, (e) => caughtUp(e.stream, 3));
     expect(entries.stream).toMatchObject({ position: 3, eventsApplied: 3 });
     expect((await (await second.request('/api/views/stream/Order-o0')).json()).data.eventCount).toBe(1);
   });
@@ -100,7 +107,7 @@ describe('POST /api/projections/{name}/rebuild and /resume', () => {
     const server = await start(keys);
     const admin = { 'x-functions-key': 'admin-key' };
     await appendMany(server, 120, admin);
-    await listingWhen(server, (e) => e.stream?.lag === 0, admin);
+    await listingWhen(server, (e) => caughtUp(e.stream, 120), admin);
 
     const accepted = await postJson(server, '/api/projections/stream/rebuild', {}, admin);
     expect(accepted.status).toBe(202);
@@ -118,7 +125,7 @@ describe('POST /api/projections/{name}/rebuild and /resume', () => {
       },
       admin,
     );
-    expect(entries.stream).toMatchObject({ status: 'running', generation: 2, position: 120, lag: 0, eventsApplied: 120 });
+    expect(entries.stream).toMatchObject({ status: 'running', generation: 2, position: 120, lag: caughtUpLag(), eventsApplied: 120 });
     const view = await server.request('/api/views/stream/Order-o119', { headers: admin });
     expect(view.status).toBe(200);
     expect((await view.json()).data).toMatchObject({ version: 1, eventCount: 1 });
@@ -131,9 +138,13 @@ describe('POST /api/projections/{name}/rebuild and /resume', () => {
     expect((await postJson(server, '/api/streams/Order/bad/events', { events: [{ type: 'Placed', data: { poison: true } }] })).status).toBe(201);
     await appendMany(server, 1);
 
-    const halted = await listingWhen(server, (e) => e.fragile?.status === 'halted' && e.stream?.lag === 0);
-    expect(halted.fragile).toMatchObject({ status: 'halted', position: 2, lastError: expect.stringContaining('cannot project'), halt: { streamId: 'Order-bad', sequence: 1, attempts: 2 } });
-    expect(halted.stream).toMatchObject({ status: 'running', position: 4, lag: 0 });
+    // On Cosmos DB `position` counts the events applied, and the change feed orders events per stream
+    // only: how many of the other streams' events come before the poison one is not defined there, and
+    // the skipped event is not counted.
+    const cosmos = testStore() === 'cosmos';
+    const halted = await listingWhen(server, (e) => e.fragile?.status === 'halted' && caughtUp(e.stream, 4));
+    expect(halted.fragile).toMatchObject({ status: 'halted', position: cosmos ? expect.any(Number) : 2, lastError: expect.stringContaining('cannot project'), halt: { streamId: 'Order-bad', sequence: 1, attempts: 2 } });
+    expect(halted.stream).toMatchObject({ status: 'running', position: 4, lag: caughtUpLag() });
 
     const retried = await postJson(server, '/api/projections/fragile/resume', {});
     expect(retried.status).toBe(202);
@@ -142,8 +153,8 @@ describe('POST /api/projections/{name}/rebuild and /resume', () => {
     const skipped = await postJson(server, '/api/projections/fragile/resume?skip=true', {});
     expect(skipped.status).toBe(202);
     expect(await skipped.json()).toMatchObject({ skipped: [{ streamId: 'Order-bad', sequence: 1 }] });
-    const after = await listingWhen(server, (e) => e.fragile?.lag === 0);
-    expect(after.fragile).toMatchObject({ status: 'running', position: 4, lag: 0 });
+    const after = await listingWhen(server, (e) => caughtUp(e.fragile, 3));
+    expect(after.fragile).toMatchObject({ status: 'running', position: cosmos ? 3 : 4, lag: caughtUpLag() });
     expect((await server.request('/api/views/fragile/Order-o0')).status).toBe(200);
     expect((await server.request('/api/views/fragile/Order-bad')).status).toBe(404);
   });

@@ -11,9 +11,12 @@ export interface ChildHost {
   exited: Promise<number | string>;
 }
 
-/** Runs the local host as a separate Node process, as `npm start` does, and waits until it listens. */
-export const startChildHost = async (env: Record<string, string>, timeoutMs = 20_000): Promise<ChildHost> => {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN], {
+/**
+ * Runs the local host as a separate Node process, as `npm start` does, and waits until it listens.
+ * `entry`: another script that starts it (`npm run start:cosmos`'s).
+ */
+export const startChildHost = async (env: Record<string, string>, timeoutMs = 20_000, entry = MAIN): Promise<ChildHost> => {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', entry], {
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -20,6 +20,11 @@ describe('configuration', () => {
     [{ EVENT_STORE: 'cosmos' }, /^Invalid configuration: COSMOS__accountEndpoint /],
     [{ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081' }, /^Invalid configuration: COSMOS_KEY /],
     [{ COSMOS__accountEndpoint: 'not a url' }, /^Invalid configuration: COSMOS__accountEndpoint /],
+    [{ EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081', COSMOS_KEY: 'k', VIEWS_ENDPOINT: 'https://127.0.0.1:8082' }, /^Invalid configuration: VIEWS_KEY /],
+    [
+      { EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081', COSMOS_KEY: 'k', VIEWS_ENDPOINT: 'https://127.0.0.1:8082', VIEWS_KEY: 'k', VIEWS__accountEndpoint: 'https://views.documents.azure.com' },
+      /^Invalid configuration: VIEWS_ENDPOINT and VIEWS__accountEndpoint are both set/,
+    ],
   ])('%j fails with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -19,7 +19,7 @@ export const openCosmosEventStore = (config: Config): Promise<CosmosEventStore> 
   return CosmosEventStore.open({ connection: settings.events, database: settings.database, region: settings.region, preferredLocations: settings.preferredLocations });
 };
 
-/** Views and checkpoints in the region-local account (VIEWS__accountEndpoint), else in the event account. */
+/** Views and checkpoints in the region-local account (VIEWS__accountEndpoint, or VIEWS_ENDPOINT), else in the event account. */
 export const openCosmosProjectionStorageFor = (config: Config): Promise<ProjectionStorage> => {
   const settings = cosmosSettingsFrom(config);
   return openCosmosProjectionStorage({ connection: settings.views, database: settings.database, region: settings.region, preferredLocations: settings.preferredLocations });

@@ -29,10 +29,10 @@ export const cosmosSettingsFrom = (config: Config): CosmosSettings => {
         ? { endpoint: config.COSMOS__accountEndpoint, auth: { kind: 'identity' } }
         : missingEndpoint();
   const views: CosmosConnection =
-    config.VIEWS__accountEndpoint !== undefined
-      ? { endpoint: config.VIEWS__accountEndpoint, auth: { kind: 'identity' } }
-      : config.VIEWS_COSMOS_ENDPOINT !== undefined && config.COSMOS_KEY !== undefined
-        ? { endpoint: config.VIEWS_COSMOS_ENDPOINT, auth: { kind: 'key', key: config.COSMOS_KEY } }
+    config.VIEWS_ENDPOINT !== undefined && config.VIEWS_KEY !== undefined
+      ? { endpoint: config.VIEWS_ENDPOINT, auth: { kind: 'key', key: config.VIEWS_KEY } }
+      : config.VIEWS__accountEndpoint !== undefined
+        ? { endpoint: config.VIEWS__accountEndpoint, auth: { kind: 'identity' } }
         : events;
   const preferredLocations = config.COSMOS_PREFERRED_LOCATIONS ?? (config.REGION === 'local' ? [] : [config.REGION]);
   return { events, views, database: config.COSMOS_DATABASE, region: config.REGION, preferredLocations };

@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type { JsonObject } from './json.ts';
 
-// The NoSQL query language is evaluated by @zeit/cosmosdb-query (the engine inside
-// @vercel/cosmosdb-server, already a dependency of the tests): a compiled query runs over a list of
+// The NoSQL query language is evaluated by @zeit/cosmosdb-query (the query engine of
+// @vercel/cosmosdb-server, a direct dev dependency: docs/decisions.md): a compiled query runs over a list of
 // items, with parameters, TOP, ORDER BY, VALUE and the built-in functions, and pages with its own
 // continuation token.
 
