@@ -59,7 +59,7 @@ describe('npm run start:cosmos', () => {
     const stream = await fetch(`${host.url}/api/streams/Order/42`);
     expect(await stream.json()).toMatchObject({ streamId: 'Order-42', version: 2 });
     const health = await fetch(`${host.url}/api/health`);
-    expect([health.status, await health.json()]).toEqual([200, { status: 'ok', store: 'cosmos', region: 'westeurope', version: expect.any(String) }]);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok', store: 'cosmos', region: 'westeurope', version: expect.any(String), conflicts: 0 }]);
 
     // Read your own write without sleeping: the view is fed by the local follower on the change feed.
     const paid = (await (await post('/api/streams/Order/42/events', { events: [{ type: 'OrderPaid', data: { amount: 30 } }] })).json()) as { consistencyToken: string };
