@@ -180,11 +180,12 @@ export const emailReservationProjection = defineProjection({
       },
       reduce: (current, stored, hour) => {
         const event = decodeEvent(EmailAddressEvents, stored);
-        const reservations = { ...current?.reservations };
-        const held = reservations[stored.aggregateId];
-        if (event?.type === 'EmailReserved') reservations[stored.aggregateId] = event.data;
-        else if (event !== undefined && held?.userId === event.data.userId) delete reservations[stored.aggregateId];
-        return { hour, reservations };
+        // Keyed by an aggregate id, which could be `__proto__` or `constructor`: a Map, never a plain object lookup.
+        const reservations = new Map(Object.entries(current?.reservations ?? {}));
+        const held = reservations.get(stored.aggregateId);
+        if (event?.type === 'EmailReserved') reservations.set(stored.aggregateId, event.data);
+        else if (event !== undefined && held?.userId === event.data.userId) reservations.delete(stored.aggregateId);
+        return { hour, reservations: Object.fromEntries(reservations) };
       },
     }),
   ],

@@ -74,7 +74,8 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
       return send(res, problem(405, 'method-not-allowed', 'Method not allowed', `${req.method} is not allowed on ${url.pathname}`, {}, { allow }), head);
     }
 
-    const headers: Record<string, string | undefined> = {};
+    // Null prototype: a client's header names are keys here, and no name may find an inherited member.
+    const headers: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
     for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     const apiRequest: ApiRequest = { method: found.route.method, params: found.params, query: url.searchParams, headers, body };
     const denied = authorize(found.route.authLevel, apiRequest, options.keys);

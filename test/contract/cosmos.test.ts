@@ -20,6 +20,8 @@ const skip = {
   atomicity:
     'the test server applies batch operations one by one and keeps those before a failure; the service rolls the batch back (test/int/cosmosWire.test.ts answers with its 412/409 + 424 shapes)',
   globalLog: 'Cosmos DB has no order across partitions: consumers read the change feed, not a global log',
+  protoKeys:
+    "the test server's query engine (@zeit/cosmosdb-query) rebuilds the documents it returns and drops own __proto__ keys; the SDK sends and parses plain JSON, which test/int/cosmosWire.test.ts shows with the service's response shape",
 };
 for (const [test, reason] of Object.entries(skip)) console.info(`cosmos contract: ${test} skipped: ${reason}`);
 

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { routeTable } from '../../src/api/routes.ts';
 import { createApp } from '../../src/app/createApp.ts';
 import type { AppModule } from '../../src/app/module.ts';
+import type { ApiServices } from '../../src/api/services.ts';
+import type { Route } from '../../src/api/types.ts';
 import { openApp, type EventLogApp, type OpenAppOptions } from '../../src/app/openApp.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { silentLogger, type ProjectionDefinition } from '../../src/core/index.ts';
@@ -25,6 +27,8 @@ export interface TestServer {
 export interface TestServerOptions extends OpenAppOptions {
   /** The app's modules; default: the product's (the reference domain). */
   modules?: (config: Config) => AppModule[];
+  /** Routes the host serves beside the app's (the local host's explorer routes). */
+  extraRoutes?: readonly Route<ApiServices>[];
 }
 
 /** Modules for a test that runs only the built-in `stream` projection and these. */
@@ -39,11 +43,11 @@ export const startTestServer = async (env: Record<string, string> = {}, options:
   const store = env.EVENT_STORE ?? process.env.EVENTLOG_TEST_STORE ?? 'sqlite';
   const cosmos = store === 'cosmos' && env.COSMOS_ENDPOINT === undefined ? await (await import('./cosmosServer.ts')).startCosmosForApp() : undefined;
   const config = loadConfig({ PORT: '0', ...cosmos?.env, ...env, EVENT_STORE: store, DATA_DIR: dataDir });
-  const { modules = productModules, ...openOptions } = options;
+  const { modules = productModules, extraRoutes = [], ...openOptions } = options;
   const app = await openApp(config, createApp(modules(config)), openOptions);
   app.start();
   const host = await startLocalHost({
-    routes: routeTable(app.definition.routes),
+    routes: routeTable([...app.definition.routes, ...extraRoutes]),
     services: app.services,
     keys: { apiKey: config.API_KEY, adminKey: config.ADMIN_KEY },
     port: 0,

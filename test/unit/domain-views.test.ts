@@ -178,4 +178,17 @@ describe('user and reservation views', () => {
     expect(documents['emailReservation@1/h1']).toMatchObject({ userId: 'u3', status: 'reserved' });
     expect(documents['emailReservation@1/h2']).toMatchObject({ userId: 'u2', status: 'confirmed' });
   });
+
+  it('pending reservations keyed __proto__ or constructor are kept and released like any other', async () => {
+    const at = new Date(BASE).toISOString();
+    const events = ['__proto__', 'constructor', 'toString'].flatMap((id, i) => [
+      envelope('EmailAddress', id, 1, 'EmailReserved', { email: `${i}@x.io`, userId: `u${i}`, reservedAt: at }, BASE),
+    ]);
+    const pending = async (batch: EventEnvelope[]) => (await apply(emailReservationProjection, batch)).find(([view]) => view.startsWith('pendingEmailReservations'))![2];
+    const reservations = ((await pending(events)) as { reservations: Record<string, unknown> }).reservations;
+    expect(Object.keys(reservations)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getPrototypeOf(reservations)).toBe(Object.prototype);
+    const released = [...events, envelope('EmailAddress', '__proto__', 2, 'EmailReservationReleased', { userId: 'u0', reservedAt: at, reason: 'r' }, BASE)];
+    expect(Object.keys(((await pending(released)) as { reservations: object }).reservations)).toEqual(['constructor', 'toString']);
+  });
 });
