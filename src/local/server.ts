@@ -6,6 +6,7 @@ import { problem, validationProblem } from '../api/problem.ts';
 import type { ApiRequest, ApiResponse, Route } from '../api/types.ts';
 import type { Logger } from '../core/index.ts';
 import { MAX_BODY_BYTES } from '../api/validation.ts';
+import { answerMalformedRequests } from './malformedHttp.ts';
 import { compileRoutes } from './router.ts';
 
 export interface LocalHostOptions<S> {
@@ -93,6 +94,7 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
     inFlight.add(work);
   });
   server.keepAliveTimeout = 5_000;
+  answerMalformedRequests(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
