@@ -87,7 +87,14 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     context: { store, consumers, region: config.REGION, logger },
   });
 
-  const services: ApiServices = { eventStore: store, region: config.REGION, version: packageInfo.version, consumers, snapshots };
+  const services: ApiServices = {
+    eventStore: store,
+    region: config.REGION,
+    version: packageInfo.version,
+    consumers,
+    snapshots,
+    appendPolicy: definition.appendPolicy,
+  };
   return {
     config,
     definition,
