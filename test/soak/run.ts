@@ -1,4 +1,4 @@
-// `npm run soak [-- --minutes N] [--rate R] [--workers W] [--keep]`
+// `npm run soak [-- --minutes N] [--rate R] [--workers W] [--keep] [--report]`
 //
 // Starts the local host as a child process (as `npm start` does) on a fresh data directory, on
 // loopback, and drives a mixed load for N minutes (default 30, at most 24 hours): appends with and
@@ -11,15 +11,18 @@
 //   - RSS and p99 of the last N/6 minutes at most 20% above those of minutes N/6 to N/3
 //     (for 30 minutes: the last five against minutes 5-10);
 //   - the views equal a clean rebuild (every projection rebuilt, then every sampled document compared).
-// Exit status 0 when the verdict holds. RSS is read from /proc/<pid>/status where there is one, the
+// Exit status 0 when the verdict holds; --report writes the figures into docs/benchmarks.md ("Soak").
+// SOAK_HOST_ARGS adds Node options to the host (`--cpu-prof --cpu-prof-dir=<dir>` to see where its time went). RSS is read from /proc/<pid>/status where there is one, the
 // heap through an IPC channel to a probe loaded into the host with --import (test/soak/memoryProbe.ts).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startChildHost, type ChildHost } from '../support/childHost.ts';
+import { writeSoakSection, type MinuteLine, type SoakSummary } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +30,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '150' },
     workers: { type: 'string', default: '16' },
     keep: { type: 'boolean', default: false },
+    report: { type: 'boolean', default: false },
   },
 });
 const MINUTES = Number(args.minutes);
@@ -44,7 +48,7 @@ const PROBE = new URL('./memoryProbe.ts', import.meta.url).href;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const dataDir = mkdtempSync(join(tmpdir(), 'eventlog-soak-'));
-const host: ChildHost = await startChildHost({ DATA_DIR: dataDir, REGION: 'soak' }, 30_000, { nodeArgs: [`--import=${PROBE}`], ipc: true });
+const host: ChildHost = await startChildHost({ DATA_DIR: dataDir, REGION: 'soak' }, 30_000, { nodeArgs: [`--import=${PROBE}`, ...(process.env.SOAK_HOST_ARGS?.split(' ').filter(Boolean) ?? [])], ipc: true });
 const pid = host.process.pid!;
 const base = host.url;
 if (!/^http:\/\/(127\.0\.0\.1|\[::1\]|localhost):/.test(base)) throw new Error(`soak: the host is not on loopback (${base})`);
@@ -55,11 +59,17 @@ interface Sample {
   at: number;
   rssBytes: number;
   heapBytes: number;
+  /** What V8 holds for its heap, used or not, and memory outside it (buffers, SQLite, the allocator). */
+  heapTotalBytes: number;
+  externalBytes: number;
+  anonBytes: number;
+  /** The longest the host's event loop was held up since the sample before. */
+  loopDelayMaxMs: number;
   maxLag: number;
 }
 
 const startedAt = Date.now();
-const latencies: Array<{ at: number; ms: number }> = [];
+const latencies: Array<{ at: number; ms: number; action: string }> = [];
 const statuses = new Map<number, number>();
 const unexpected = new Map<string, number>();
 const samples: Sample[] = [];
@@ -78,7 +88,7 @@ const call = async (action: string, path: string, init: RequestInit, expected: r
     const text = await response.text();
     const ms = performance.now() - began;
     requests++;
-    latencies.push({ at: Date.now(), ms });
+    latencies.push({ at: Date.now(), ms, action });
     count(statuses, response.status);
     if (response.status >= 500) fiveHundreds++;
     if (!expected.includes(response.status)) {
@@ -101,24 +111,28 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
   body: JSON.stringify(body),
 });
 
-const rssOf = (): number | undefined => {
+/** Resident memory of the host by kind, from /proc where there is one. */
+const procMemoryOf = (): { rss: number; anon: number } | undefined => {
   try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+    return { rss: kb('VmRSS'), anon: kb('RssAnon') };
   } catch {
     return undefined;
   }
 };
 
-const memoryOf = (): Promise<{ rss: number; heapUsed: number } | undefined> =>
+type MemoryUsage = { rss: number; heapUsed: number; heapTotal: number; external: number };
+type ProbeAnswer = { memory: MemoryUsage; eventLoop: { p99Ms: number; maxMs: number } };
+const memoryOf = (): Promise<ProbeAnswer | undefined> =>
   new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), 2_000);
     const onMessage = (message: unknown) => {
-      const memory = (message as { memory?: { rss: number; heapUsed: number } }).memory;
-      if (memory === undefined) return;
+      const answer = message as Partial<ProbeAnswer>;
+      if (answer.memory === undefined || answer.eventLoop === undefined) return;
       clearTimeout(timer);
       host.process.off('message', onMessage);
-      resolve(memory);
+      resolve(answer as ProbeAnswer);
     };
     host.process.on('message', onMessage);
     host.process.send('memory');
@@ -137,12 +151,18 @@ const entries = async (): Promise<Entry[]> => {
 };
 
 const sample = async (): Promise<void> => {
-  const memory = await memoryOf();
+  const probe = await memoryOf();
+  const memory = probe?.memory;
   const list = await entries();
+  const proc = procMemoryOf();
   samples.push({
     at: Date.now(),
-    rssBytes: rssOf() ?? memory?.rss ?? Number.NaN,
+    rssBytes: proc?.rss ?? memory?.rss ?? Number.NaN,
     heapBytes: memory?.heapUsed ?? Number.NaN,
+    heapTotalBytes: memory?.heapTotal ?? Number.NaN,
+    externalBytes: memory?.external ?? Number.NaN,
+    anonBytes: proc?.anon ?? Number.NaN,
+    loopDelayMaxMs: probe?.eventLoop.maxMs ?? Number.NaN,
     maxLag: Math.max(0, ...list.map((e) => e.lag ?? 0)),
   });
 };
@@ -343,16 +363,20 @@ const minuteLine = () => {
     p99Ms: percentile(recent, 99),
     rssMb: last ? mb(last.rssBytes) : 'n/a',
     heapMb: last ? mb(last.heapBytes) : 'n/a',
+    heapTotalMb: last ? mb(last.heapTotalBytes) : 'n/a',
     maxLag: last?.maxLag ?? 'n/a',
+    loopMaxMs: Math.round(Math.max(0, ...samples.filter((x) => x.at >= since).map((x) => x.loopDelayMaxMs).filter(Number.isFinite))),
   };
   minuteLines.push(line);
   lastLineRequests = requests;
   lastLineStatuses = new Map(statuses);
   log(
-    `minute ${String(minute).padStart(3)} | ${String(line.requests).padStart(6)} req | ${byStatus} | p50 ${line.p50Ms.toFixed(1)} ms p99 ${line.p99Ms.toFixed(1)} ms | rss ${line.rssMb} MB heap ${line.heapMb} MB | lag ${line.maxLag}`,
+    `minute ${String(minute).padStart(3)} | ${String(line.requests).padStart(6)} req | ${byStatus} | p50 ${line.p50Ms.toFixed(1)} ms p99 ${line.p99Ms.toFixed(1)} ms | rss ${line.rssMb} MB heap ${line.heapMb} MB | lag ${line.maxLag}` +
+      (last ? ` | anon ${mb(last.anonBytes)} MB, V8 heap total ${mb(last.heapTotalBytes)} MB, external ${mb(last.externalBytes)} MB` : '') +
+      ` | event loop held up to ${line.loopMaxMs} ms`,
   );
 };
-const minuteLines: Array<{ minute: number; requests: number; statuses: string; p50Ms: number; p99Ms: number; rssMb: string; heapMb: string; maxLag: number | string }> = [];
+const minuteLines: MinuteLine[] = [];
 
 log(`soak: ${MINUTES} min at ${RATE} req/s offered by ${WORKERS} workers against ${base} (pid ${pid}, data in a fresh temporary directory)`);
 const sampler = setInterval(() => void sample(), SAMPLE_MS);
@@ -436,6 +460,14 @@ const p99Early = p99In(...early);
 const p99Late = p99In(...late);
 const within = (lateValue: number, earlyValue: number) => Number.isFinite(lateValue) && Number.isFinite(earlyValue) && lateValue <= earlyValue * 1.2;
 
+// Where the time went, by action, in the two windows the verdict compares.
+const actionNames = [...new Set(latencies.map((l) => l.action))];
+const byAction = (from: number, to: number, action: string) => latencies.filter((l) => l.action === action && inWindow(l.at, from, to)).map((l) => l.ms);
+const actionLines = actionNames.map((action) => {
+  const [a, b] = [byAction(...early, action), byAction(...late, action)];
+  return `    ${action.padEnd(16)} ${String(a.length).padStart(6)} / ${String(b.length).padStart(6)} req | p50 ${percentile(a, 50).toFixed(1)} / ${percentile(b, 50).toFixed(1)} ms | p99 ${percentile(a, 99).toFixed(1)} / ${percentile(b, 99).toFixed(1)} ms`;
+});
+
 const windowName = (from: number, to: number) => `${(from / 60_000).toFixed(1)}-${(to / 60_000).toFixed(1)} min`;
 const checks: Array<[string, boolean, string]> = [
   ['no 5xx', fiveHundreds === 0, `${fiveHundreds} answers with 5xx of ${requests}`],
@@ -454,12 +486,29 @@ const errorLines = host
 log('');
 log(`soak: ${loadRequests} requests during the load (${(loadRequests / (DURATION_MS / 1000)).toFixed(0)}/s), ${rebuilds.length} rebuild requests (${rebuilds.join(', ')}), ${errorLines.length} error lines in the host's log`);
 for (const [name, ok, detail] of checks) log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
+log(`  by action, ${windowName(...early)} / ${windowName(...late)}:`);
+for (const line of actionLines) log(line);
 for (const line of errorLines.slice(0, 5)) log(`  host log: ${line.slice(0, 300)}`);
 const passed = checks.every(([, ok]) => ok);
 log(`soak verdict: ${passed ? 'PASS' : 'FAIL'}`);
 
-// Summary as JSON for docs/benchmarks.md.
-log(`soak json: ${JSON.stringify({ minutes: MINUTES, rate: RATE, workers: WORKERS, requests: loadRequests, statuses: Object.fromEntries(statuses), minutes_: minuteLines, checks: checks.map(([name, ok, detail]) => ({ name, ok, detail })) })}`);
+const summary: SoakSummary = {
+  date: `${new Date(startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  node: process.versions.node,
+  minutes: MINUTES,
+  rate: RATE,
+  workers: WORKERS,
+  requests,
+  statuses: Object.fromEntries([...statuses].sort(([a], [b]) => a - b)),
+  rebuilds,
+  perMinute: minuteLines,
+  checks: checks.map(([name, ok, detail]) => ({ name, ok, detail })),
+};
+log(`soak summary: ${JSON.stringify(summary)}`);
+if (args.report) {
+  writeSoakSection(fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url)), summary);
+  log('soak: figures written to docs/benchmarks.md');
+}
 
 host.process.kill('SIGTERM');
 const exited = await Promise.race([host.exited, sleep(15_000).then(() => 'timeout')]);
