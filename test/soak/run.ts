@@ -167,6 +167,36 @@ const sample = async (): Promise<void> => {
   });
 };
 
+/**
+ * CPU time over the last minute, in cores: the host's (/proc/<pid>/stat), the soak's own, and every other
+ * process's (/proc/stat less those two). Latency in a window where other processes took the cores is
+ * not the host's doing; the per-minute line shows it. Undefined without /proc.
+ */
+const TICKS_PER_SECOND = 100;
+const cpuTicks = (): { all: number; host: number } | undefined => {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { all: user! + nice! + system! + irq! + softirq! + steal!, host: Number(after[11]) + Number(after[12]) };
+  } catch {
+    return undefined;
+  }
+};
+let lastCpu = { ticks: cpuTicks(), own: process.cpuUsage(), at: Date.now() };
+const cpuSinceLastMinute = (): { host: number; soak: number; others: number } | undefined => {
+  const now = { ticks: cpuTicks(), own: process.cpuUsage(), at: Date.now() };
+  const before = lastCpu;
+  lastCpu = now;
+  if (now.ticks === undefined || before.ticks === undefined) return undefined;
+  const seconds = (now.at - before.at) / 1000;
+  const host = (now.ticks.host - before.ticks.host) / TICKS_PER_SECOND / seconds;
+  const soak = (now.own.user + now.own.system - before.own.user - before.own.system) / 1e6 / seconds;
+  const all = (now.ticks.all - before.ticks.all) / TICKS_PER_SECOND / seconds;
+  return { host, soak, others: Math.max(0, all - host - soak) };
+};
+
 const percentile = (values: number[], p: number): number => {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -347,6 +377,7 @@ let lastLineStatuses = new Map<number, number>();
 const minuteLine = () => {
   minute++;
   const since = Date.now() - 60_000;
+  const cpu = cpuSinceLastMinute();
   const recent = latencies.filter((l) => l.at >= since).map((l) => l.ms);
   const byStatus = [...statuses.entries()]
     .map(([status, n]) => [status, n - (lastLineStatuses.get(status) ?? 0)] as const)
@@ -373,7 +404,8 @@ const minuteLine = () => {
   log(
     `minute ${String(minute).padStart(3)} | ${String(line.requests).padStart(6)} req | ${byStatus} | p50 ${line.p50Ms.toFixed(1)} ms p99 ${line.p99Ms.toFixed(1)} ms | rss ${line.rssMb} MB heap ${line.heapMb} MB | lag ${line.maxLag}` +
       (last ? ` | anon ${mb(last.anonBytes)} MB, V8 heap total ${mb(last.heapTotalBytes)} MB, external ${mb(last.externalBytes)} MB` : '') +
-      ` | event loop held up to ${line.loopMaxMs} ms`,
+      ` | event loop held up to ${line.loopMaxMs} ms` +
+      (cpu === undefined ? '' : ` | CPU cores: host ${cpu.host.toFixed(2)}, soak ${cpu.soak.toFixed(2)}, other processes ${cpu.others.toFixed(2)}`),
   );
 };
 const minuteLines: MinuteLine[] = [];
