@@ -5,7 +5,8 @@ import { contextLogger } from './contextLogger.ts';
 
 export const toApiRequest = async (request: HttpRequest, method: string): Promise<ApiRequest> => {
   const body = method === 'GET' || method === 'DELETE' ? undefined : new Uint8Array(await request.arrayBuffer());
-  const headers: Record<string, string> = {};
+  // Null prototype: header names come from the client, and none may find an inherited member.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   request.headers.forEach((value, name) => {
     headers[name.toLowerCase()] = value;
   });

@@ -44,7 +44,9 @@ export const apiOperations = {
     summary: 'Append events to a stream',
     description:
       'Appends all events or none. `expectedVersion` 0 and `"no_stream"` both mean the stream must not exist; omitted means `"any"`, ' +
-      'and the server then retries a lost race itself. With `Idempotency-Key`, a repeated request returns the original result.',
+      'and the server then retries a lost race itself. With `Idempotency-Key`, a repeated request returns the original result. ' +
+      'Aggregate types the app registers may be validated (only their event types, with data matching their schemas) or written ' +
+      'through their commands only (403).',
     tags: ['streams'],
     request: {
       params: StreamParams,
@@ -64,6 +66,7 @@ export const apiOperations = {
         }),
       }),
       400: badRequest,
+      403: problemResponse('The aggregate type is written through its commands only (`commands-only`), whatever the key.'),
       409: problemResponse('The expected version does not hold (`expectedVersion`, `currentVersion`), or an event id is already in the stream.'),
       413: problemResponse('The body is over 1 MiB.'),
       422: problemResponse('The Idempotency-Key was used before with different events.'),

@@ -1,4 +1,13 @@
-import type { ConsumerControl, EventStore, Snapshots } from '../core/index.ts';
+import type { ConsumerControl, EventStore, NewEvent, Snapshots, StreamRef } from '../core/index.ts';
+
+/**
+ * What the raw append route may write, by aggregate type; the app builds it from the aggregates its
+ * modules register (src/app/appendPolicy.ts). `check` returns when the events may be appended and
+ * throws the refusal otherwise (a 400 naming the field, or a 403).
+ */
+export interface AppendPolicy {
+  check(stream: StreamRef, events: readonly NewEvent[]): void;
+}
 
 /** What the route handlers need; hosts build it once per process. */
 export interface ApiServices {
@@ -8,6 +17,8 @@ export interface ApiServices {
   version: string;
   /** The region's projections and reactors: views, status and control. */
   consumers: ConsumerControl;
+  /** Guards the raw append route for the aggregate types the app registers. */
+  appendPolicy: AppendPolicy;
   /** Snapshots of the aggregates that declare them, for command handlers; absent when the host keeps none. */
   snapshots?: Snapshots;
   /** Conflicts waiting in the account's conflicts feed (at least this many); absent where the store has none. */

@@ -3,6 +3,9 @@ import { ProblemError, ValidationError, type FieldError } from '../core/index.ts
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** Arrays and objects may nest this deep in a JSON body, the body itself being level 1. */
+export const MAX_JSON_DEPTH = 256;
+
 export const fieldErrors = (error: z.ZodError, prefix = ''): FieldError[] =>
   error.issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.'),
@@ -44,18 +47,61 @@ const lossyNumber = (value: unknown, source: string | undefined): boolean =>
   (!Number.isFinite(value) ||
     (source !== undefined && /^-?[0-9]+$/.test(source) && String(value) !== source && BigInt(source) !== BigInt(value)));
 
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `limit`, found in one pass without recursion,
+ * before anything (JSON.parse's reviver, zod, structuredClone, JSON.stringify) walks it recursively.
+ * Brackets inside strings do not count; an escaped quote does not end a string. Multi-byte UTF-8
+ * sequences never contain these ASCII bytes, so the raw bytes can be scanned.
+ */
+export const nestsDeeperThan = (bytes: Uint8Array, limit: number): boolean => {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > limit) return true;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+  }
+  return false;
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text, refusing bytes that are not UTF-8 (RFC 8259) rather than storing U+FFFD in their place. */
+const decodeUtf8 = (body: Uint8Array): string => {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new ValidationError([{ path: 'body', message: 'is not valid UTF-8: a JSON body must be encoded in UTF-8' }]);
+  }
+};
+
 /**
  * The body as JSON, whatever content type the client declared (`curl -d` sends a form type): the
  * contract has one body format, and a body that is not JSON is a 400. Size is checked first so a
- * huge body is never parsed.
+ * huge body is never parsed, then the encoding and the nesting depth.
  */
 export const parseJsonBody = (body: Uint8Array | undefined): unknown => {
   if (body === undefined || body.byteLength === 0) throw new ValidationError([{ path: 'body', message: 'a JSON body is required' }]);
   if (body.byteLength > MAX_BODY_BYTES) throw new PayloadTooLargeError(`body is ${body.byteLength} bytes; the limit is ${MAX_BODY_BYTES}`);
+  const text = decodeUtf8(body);
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH))
+    throw new ValidationError([{ path: 'body', message: `nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; the limit is ${MAX_JSON_DEPTH}` }]);
   let parsed: unknown;
   const lossy: string[] = [];
   try {
-    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), (key: string, value: unknown, context?: { source?: string }) => {
+    parsed = JSON.parse(text, (key: string, value: unknown, context?: { source?: string }) => {
       if (lossyNumber(value, context?.source)) lossy.push(`${key === '' ? 'the body' : `"${key}"`}: ${context?.source ?? String(value)}`);
       return value;
     }) as unknown;

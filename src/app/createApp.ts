@@ -1,9 +1,10 @@
 import { apiRoutes, checkRoutes } from '../api/routes.ts';
-import type { ApiServices } from '../api/services.ts';
+import type { AppendPolicy, ApiServices } from '../api/services.ts';
 import type { Route } from '../api/types.ts';
 import { checkConsumerNames, checkProjectionCatalog, type ProjectionDefinition, type ReactorDefinition } from '../core/index.ts';
 import { streamProjection } from '../consumers/streamProjection.ts';
 import { ReconciliationPolicies } from '../reconciliation/policies.ts';
+import { appendPolicyOf } from './appendPolicy.ts';
 import type { AggregateRegistration, AppModule, TimerDefinition } from './module.ts';
 
 /** An app: the product's generic API and built-in `stream` projection, joined with its modules. */
@@ -12,6 +13,8 @@ export interface AppDefinition {
   /** The app's HTTP routes; each host serves them with `openapi.json` added (`routeTable`). */
   routes: readonly Route<ApiServices>[];
   aggregates: readonly AggregateRegistration[];
+  /** What the raw append route may write to the registered aggregate types. */
+  appendPolicy: AppendPolicy;
   projections: readonly ProjectionDefinition[];
   reactors: readonly ReactorDefinition[];
   timers: readonly TimerDefinition[];
@@ -42,6 +45,7 @@ export const createApp = (modules: readonly AppModule[]): AppDefinition => {
   unique(timers, (t) => t.name, 'timers');
   const aggregates = all((m) => m.aggregates);
   unique(aggregates, (a) => a.aggregateType, 'aggregate registrations');
+  const appendPolicy = appendPolicyOf(aggregates);
   const reconciliation = new ReconciliationPolicies();
   for (const module of modules)
     for (const [aggregateType, policy] of Object.entries(module.reconciliation ?? {})) reconciliation.register(aggregateType, policy);
@@ -51,6 +55,7 @@ export const createApp = (modules: readonly AppModule[]): AppDefinition => {
     modules,
     routes,
     aggregates,
+    appendPolicy,
     projections,
     reactors,
     timers,

@@ -1,16 +1,34 @@
+import type { z } from 'zod';
 import type { ApiServices } from '../api/services.ts';
 import type { Route } from '../api/types.ts';
-import type { ConsumerControl, EventStore, Logger, ProjectionDefinition, ReactorDefinition } from '../core/index.ts';
+import type { ConsumerControl, EventStore, Logger, ProjectionDefinition, ReactorDefinition, Upcasters } from '../core/index.ts';
 import type { ReconciliationPolicy } from '../reconciliation/policies.ts';
 
 // What a module (the reference domain, a team's own) brings to an app, as plain data. The app joins
 // modules in one place (createApp); nothing registers itself by being imported.
 
+/**
+ * What the raw append route (`POST /api/streams/{aggregateType}/{aggregateId}/events`) may write to an
+ * aggregate's streams:
+ * - `allowed`: anything, as for a type no module registers;
+ * - `validated`: only the registered event types, each with `data` matching its schema, at the type's
+ *   current `schemaVersion` (400 naming the field otherwise);
+ * - `commands-only`: nothing (403 `commands-only`): the aggregate's invariants span streams or need its
+ *   commands (a unique email, a mail that was really sent), which an event written by hand cannot keep.
+ */
+export type RawAppendPolicy = 'allowed' | 'validated' | 'commands-only';
+
 /** An aggregate a module's commands decide on, by its type (the part of a stream id before `-`). */
 export interface AggregateRegistration {
   aggregateType: string;
-  /** What the app needs of its decider: whether it declares snapshots (the app then keeps a snapshot store). */
-  decider: { snapshot?: object };
+  /**
+   * What the app needs of its decider: whether it declares snapshots (the app then keeps a snapshot
+   * store), and the schemaVersion its events are written at (its upcasters; 1 without).
+   */
+  decider: { snapshot?: object; upcasters?: Pick<Upcasters, 'currentVersion'> };
+  /** The schema of each event type's `data`, by type: the domain's `Events` map, as its deciders read them. */
+  events: Readonly<Record<string, z.ZodType>>;
+  rawAppend: RawAppendPolicy;
 }
 
 /** What a timer gets from the host each time it runs. */

@@ -121,6 +121,7 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     consumers,
     snapshots,
     pendingConflicts: conflicts.count,
+    appendPolicy: definition.appendPolicy,
   };
   return {
     config,

@@ -16,17 +16,39 @@ export const EventType = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_.]{0,127}$/, 'must start with a letter and contain only letters, digits, _ and . (at most 128)');
 
-export const JsonObject = z.record(z.string(), z.unknown());
-export type JsonObject = z.infer<typeof JsonObject>;
+/**
+ * Validates like `shape` but hands back the value it was given, not zod's copy. zod rebuilds every
+ * object it parses and leaves out own `__proto__` keys (assigning one would set a prototype), so a
+ * parsed `{"__proto__": {...}}` would silently lose that key; an event log must keep what it was sent.
+ * `doc` is the schema's OpenAPI form, which the generator cannot derive from a custom type.
+ */
+const asSent = <T extends Record<string, unknown>>(shape: z.ZodType<T>, doc: Record<string, unknown>): z.ZodType<T> =>
+  z
+    .custom<T>()
+    .superRefine((value, ctx) => {
+      const parsed = shape.safeParse(value);
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    })
+    .meta(doc);
 
-export const EventMetadata = z
-  .object({
-    correlationId: z.string().optional(),
-    causationId: z.string().optional(),
-    idempotencyKey: z.string().optional(),
-  })
-  .catchall(z.unknown());
-export type EventMetadata = z.infer<typeof EventMetadata>;
+/** A JSON object as sent: every own key kept, `__proto__`, `constructor` and `prototype` included. */
+export const JsonObject = asSent(z.record(z.string(), z.unknown()), { type: 'object', additionalProperties: {} });
+export type JsonObject = Record<string, unknown>;
+
+const KnownMetadata = {
+  correlationId: z.string().optional(),
+  causationId: z.string().optional(),
+  idempotencyKey: z.string().optional(),
+};
+type EventMetadataShape = { correlationId?: string; causationId?: string; idempotencyKey?: string; [key: string]: unknown };
+
+/** Metadata as sent: the product's own fields are checked, free keys (any name) kept. */
+export const EventMetadata = asSent<EventMetadataShape>(z.object(KnownMetadata).catchall(z.unknown()), {
+  type: 'object',
+  properties: { correlationId: { type: 'string' }, causationId: { type: 'string' }, idempotencyKey: { type: 'string' } },
+  additionalProperties: {},
+});
+export type EventMetadata = EventMetadataShape;
 
 export const ExpectedVersion = z.union(
   [z.number().int().min(0), z.literal('any'), z.literal('no_stream'), z.literal('exists')],

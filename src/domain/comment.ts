@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Decider } from '../core/index.ts';
+import { ViewKey, type Decider } from '../core/index.ts';
 import { decodeEvent, type EventOf } from './codec.ts';
 import { AlreadyExistsError } from './errors.ts';
 
@@ -8,7 +8,8 @@ import { AlreadyExistsError } from './errors.ts';
 
 // Events: these reflect the storage format; version with care.
 export const CommentEvents = {
-  CommentAdded: z.object({ postId: z.string(), authorId: z.string(), text: z.string() }),
+  /** `postId` keys the post's view, so it must be a view key (a post id always is; anything else would halt the projection). */
+  CommentAdded: z.object({ postId: ViewKey, authorId: z.string(), text: z.string() }),
 };
 export type CommentEvent = EventOf<typeof CommentEvents>;
 

@@ -1,8 +1,8 @@
 import type { AppModule, TimerDefinition } from '../app/module.ts';
 import type { Mailer } from '../reactors/mailer.ts';
 import { activationMailReactor, type CircuitSettings } from './activationMail.ts';
-import { commentDecider } from './comment.ts';
-import { emailAddressDecider } from './emailAddress.ts';
+import { CommentEvents, commentDecider } from './comment.ts';
+import { EmailAddressEvents, emailAddressDecider } from './emailAddress.ts';
 import {
   activateUserHandler,
   addCommentHandler,
@@ -12,12 +12,12 @@ import {
   type RegistrationSettings,
 } from './handlers.ts';
 import { domainOperations } from './openapi.ts';
-import { postDecider } from './post.ts';
+import { PostEvents, postDecider } from './post.ts';
 import { domainProjections } from './projections.ts';
 import { emailAddressPolicy } from './reconciliation.ts';
 import { sweepAbandonedReservations } from './reservationSweeper.ts';
 import { COMMENT, EMAIL_ADDRESS, POST, USER } from './streams.ts';
-import { userDecider } from './user.ts';
+import { UserEvents, userDecider } from './user.ts';
 
 // The reference domain (users with unique emails and an activation mail, posts with comments) as one
 // module of the app: everything it adds, as data. The product's composition (src/product.ts) adds it.
@@ -54,10 +54,13 @@ export const referenceDomain = (settings: ReferenceDomainSettings): AppModule =>
     { name: 'deletePost', method: 'DELETE', route: 'posts/{postId}', authLevel: 'function', handle: deletePostHandler, doc: domainOperations.deletePost },
   ],
   aggregates: [
-    { aggregateType: USER, decider: userDecider },
-    { aggregateType: EMAIL_ADDRESS, decider: emailAddressDecider },
-    { aggregateType: POST, decider: postDecider },
-    { aggregateType: COMMENT, decider: commentDecider },
+    // Raw appends (docs/decisions.md, "Hostile input"): a user's registration is bound to its email
+    // reservation and its activation to a mail really sent, so both are written by commands only; posts
+    // and comments keep no invariant across streams that their views do not already converge on.
+    { aggregateType: USER, decider: userDecider, events: UserEvents, rawAppend: 'commands-only' },
+    { aggregateType: EMAIL_ADDRESS, decider: emailAddressDecider, events: EmailAddressEvents, rawAppend: 'commands-only' },
+    { aggregateType: POST, decider: postDecider, events: PostEvents, rawAppend: 'validated' },
+    { aggregateType: COMMENT, decider: commentDecider, events: CommentEvents, rawAppend: 'validated' },
   ],
   projections: domainProjections,
   reactors: [activationMailReactor(settings)],

@@ -13,19 +13,19 @@ import { catalogOf } from './streamCatalog.ts';
 // The stream explorer on the local host: its static files under /api/explorer/, and the stream list
 // it starts from. Local only: in Azure the page is deployed as a static site (docs/cli.md).
 
-/** The files of the page; nothing else under the folder is served. */
-const FILES: Record<string, string> = {
-  '': 'index.html',
-  'index.html': 'index.html',
-  'explorer.js': 'explorer.js',
-  'explorer.css': 'explorer.css',
-};
+/** The files of the page; nothing else under the folder is served. A Map: a client's path never meets `Object.prototype`. */
+const FILES = new Map<string, string>([
+  ['', 'index.html'],
+  ['index.html', 'index.html'],
+  ['explorer.js', 'explorer.js'],
+  ['explorer.css', 'explorer.css'],
+]);
 
-const TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-};
+const TYPES = new Map<string, string>([
+  ['html', 'text/html; charset=utf-8'],
+  ['js', 'text/javascript; charset=utf-8'],
+  ['css', 'text/css; charset=utf-8'],
+]);
 
 // The page talks to this API and, for other regions, to theirs: hence connect-src beyond 'self'.
 const SECURITY_HEADERS = {
@@ -48,14 +48,14 @@ export const serveExplorerFile = async (request: ApiRequest): Promise<ApiRespons
   const path = request.params.path;
   // `/api/explorer` without the slash: the page's relative links need it.
   if (path === undefined) return { status: 308, headers: { location: 'explorer/' }, rawBody: '' };
-  const file = FILES[path];
+  const file = FILES.get(path);
   if (file === undefined) return problem(404, 'not-found', 'Not found', `the explorer has no file ${path}`);
   let body = cache.get(file);
   if (body === undefined) {
     body = await readFile(join(staticDir(), file), 'utf8');
     cache.set(file, body);
   }
-  return { status: 200, headers: { 'content-type': TYPES[file.split('.').pop()!]!, ...SECURITY_HEADERS }, rawBody: body };
+  return { status: 200, headers: { 'content-type': TYPES.get(file.split('.').pop()!)!, ...SECURITY_HEADERS }, rawBody: body };
 };
 
 export const ListStreamsQuery = z.object({

@@ -6,6 +6,7 @@ import { problem, validationProblem } from '../api/problem.ts';
 import type { ApiRequest, ApiResponse, Route } from '../api/types.ts';
 import type { Logger } from '../core/index.ts';
 import { MAX_BODY_BYTES } from '../api/validation.ts';
+import { answerMalformedRequests } from './malformedHttp.ts';
 import { compileRoutes } from './router.ts';
 
 export interface LocalHostOptions<S> {
@@ -101,7 +102,8 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
       return send(res, problem(405, 'method-not-allowed', 'Method not allowed', `${req.method} is not allowed on ${url.pathname}`, {}, { allow }), head);
     }
 
-    const headers: Record<string, string | undefined> = {};
+    // Null prototype: a client's header names are keys here, and no name may find an inherited member.
+    const headers: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
     for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     const apiRequest: ApiRequest = { method: found.route.method, params: found.params, query: url.searchParams, headers, body };
     const denied = authorize(found.route.authLevel, apiRequest, options.keys);
@@ -119,6 +121,7 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
     inFlight.add(work);
   });
   server.keepAliveTimeout = 5_000;
+  answerMalformedRequests(server);
 
   const host = options.host ?? DEFAULT_HOST;
   await listen(server, host, options.port);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** One scenario's figures, as printed (one JSON line each) and tabled. */
 export interface Row {
@@ -96,4 +96,16 @@ export const markdown = (input: ReportInput): string =>
     '',
   ].join('\n');
 
-export const writeReport = (path: string, input: ReportInput): void => writeFileSync(path, markdown(input));
+/** The sections another tool writes into the same file (`npm run soak -- --report`): kept across benchmark runs. */
+export const SOAK_HEADING = '## Soak';
+
+const keptSections = (path: string): string => {
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const at = existing.indexOf(`\n${SOAK_HEADING}\n`);
+  return at < 0 ? '' : existing.slice(at + 1);
+};
+
+export const writeReport = (path: string, input: ReportInput): void => {
+  const kept = keptSections(path);
+  writeFileSync(path, kept === '' ? markdown(input) : `${markdown(input)}\n${kept}`);
+};

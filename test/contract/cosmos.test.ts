@@ -19,6 +19,8 @@ afterAll(async () => {
 
 const skip = {
   globalLog: 'Cosmos DB has no order across partitions: consumers read the change feed, not a global log',
+  protoKeys:
+    "the test server's query engine (@zeit/cosmosdb-query) rebuilds the documents it returns and drops own __proto__ keys; the SDK sends and parses plain JSON, which test/int/cosmosWire.test.ts shows with the service's response shape",
 };
 for (const [test, reason] of Object.entries(skip)) console.info(`cosmos contract: ${test} skipped: ${reason}`);
 

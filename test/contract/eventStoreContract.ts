@@ -14,7 +14,7 @@ import {
 
 export interface ContractOptions {
   /** Gaps of a backend the tests run against, each skipped by name with its reason. */
-  skip?: Partial<Record<'concurrentAppends' | 'atomicity' | 'globalLog', string>>;
+  skip?: Partial<Record<'concurrentAppends' | 'atomicity' | 'globalLog' | 'protoKeys', string>>;
 }
 
 let streamCounter = 0;
@@ -86,6 +86,30 @@ export const describeEventStoreContract = (name: string, open: () => Promise<Eve
         metadata: proposed.metadata,
         region: 'test-region',
       });
+    });
+
+    // JSON.parse makes `__proto__` an own key, as a request body would; a literal would set a prototype.
+    const hostile = () =>
+      JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"x":1}},"prototype":2,"list":[{"__proto__":null}],"hasOwnProperty":"h"}') as Record<string, unknown>;
+
+    itUnless(options.skip?.protoKeys)('keeps data and metadata keys named __proto__, constructor and prototype, in every read', async () => {
+      const stream = freshStream();
+      const proposed = event('Hostile', hostile());
+      proposed.metadata = { ...hostile(), correlationId: 'c' };
+      await store.append(request(stream, 'no_stream', [proposed]));
+      const expected = { data: JSON.stringify(proposed.data), metadata: JSON.stringify(proposed.metadata) };
+      const slice = await store.readStream(stream, { fromVersion: 1, limit: 10 });
+      const asOf = await store.readStream(stream, { fromVersion: 1, limit: 10, asOf: new Date(Date.now() + 60_000).toISOString() });
+      const byId = await store.readEventsById(stream, [proposed.id]);
+      const global = hasGlobalLog(store) ? (await store.readAll(0, 1_000_000)).filter((e) => e.id === proposed.id) : [];
+      for (const [read, events] of Object.entries({ readStream: slice!.events, asOf: asOf!.events, readEventsById: byId, readAll: global })) {
+        for (const stored of events) {
+          expect({ data: JSON.stringify(stored.data), metadata: JSON.stringify(stored.metadata) }, read).toEqual(expected);
+          expect(Object.getPrototypeOf(stored.data), read).toBe(Object.prototype);
+          expect(Object.hasOwn(stored.data, '__proto__'), read).toBe(true);
+        }
+      }
+      expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('polluted');
     });
 
     it('appends are rejected when the expected version is stale, with the current version', async () => {

@@ -109,3 +109,70 @@ describe('malformed reads', () => {
     expect((await response.json()).errors[0].path).toBe('path.aggregateType');
   });
 });
+
+describe('bodies that are not UTF-8 or nest too deep', () => {
+  const sendBytes = (bytes: Uint8Array, path = stream) =>
+    server.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+  const withBytes = (...bytes: number[]): Uint8Array =>
+    Buffer.concat([Buffer.from('{"events":[{"type":"A","data":{"s":"'), Buffer.from(bytes), Buffer.from('"}}]}')]);
+  const refusal = async (response: Response) => {
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await response.json()) as { type: string; errors: Array<{ path: string; message: string }> };
+    expect(problem.type).toBe('validation-error');
+    expect(problem.errors.map((e) => e.path)).toEqual(['body']);
+    return problem.errors[0]!.message;
+  };
+  const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+  it.each([
+    ['a byte that never occurs in UTF-8', [0xff]],
+    ['a lone continuation byte', [0x80]],
+    ['a truncated sequence', [0xe2, 0x82]],
+    ['an overlong encoding of "/"', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['Latin-1 text', [0x7a, 0xf3, 0xb3, 0x77]],
+  ])('%s is a 400 naming the body, and nothing is stored', async (_name, bytes) => {
+    expect(await refusal(await sendBytes(withBytes(...bytes)))).toMatch(/UTF-8/);
+    expect(await (await server.request(stream)).json()).toEqual(before);
+  });
+
+  it('the same refusal holds for the command endpoints', async () => {
+    const body = Buffer.concat([Buffer.from('{"email":"a@example.com","name":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+    expect(await refusal(await sendBytes(body, '/api/users'))).toMatch(/UTF-8/);
+  });
+
+  it('UTF-8 text, multi-byte and astral, is stored as sent', async () => {
+    const path = '/api/streams/Order/utf8-ok/events';
+    const text = 'żółw ✓ 𝄞 \u2028';
+    const response = await sendBytes(Buffer.from(JSON.stringify({ events: [{ type: 'A', data: { text } }] }), 'utf8'), path);
+    expect(response.status).toBe(201);
+    const read = (await (await server.request(path)).json()) as { events: Array<{ data: { text: string } }> };
+    expect(read.events[0]!.data.text).toBe(text);
+  });
+
+  it('JSON nested 3,000 deep is a 400 that names the limit, not a stack overflow, and nothing is stored', async () => {
+    const message = await refusal(await send(`{"events":[{"type":"A","data":{"deep":${nested(3000)}}}]}`));
+    expect(message).toContain('256');
+    expect(message).not.toMatch(/call stack/i);
+    expect(await (await server.request(stream)).json()).toEqual(before);
+  });
+
+  it('256 levels (the body being the first) are accepted and read back; 257 are refused', async () => {
+    // body, events, event, data: 4 levels before the nested array.
+    const path = '/api/streams/Order/deep-ok/events';
+    const atLimit = await send(`{"events":[{"type":"A","data":{"deep":${nested(252)}}}]}`, {}, path);
+    expect(atLimit.status).toBe(201);
+    const read = (await (await server.request(path)).json()) as { events: Array<{ data: { deep: unknown } }> };
+    expect(JSON.stringify(read.events[0]!.data.deep)).toBe(nested(252));
+    expect(await refusal(await send(`{"events":[{"type":"A","data":{"deep":${nested(253)}}}]}`, {}, path))).toContain('256');
+  });
+
+  it('brackets and escaped quotes inside strings do not count as nesting', async () => {
+    const path = '/api/streams/Order/deep-strings/events';
+    const data = { text: '[{'.repeat(5000), quoted: '\\"[[[[' + '{'.repeat(300) };
+    const response = await send(JSON.stringify({ events: [{ type: 'A', data }] }), {}, path);
+    expect(response.status).toBe(201);
+    expect(((await (await server.request(path)).json()) as { events: Array<{ data: unknown }> }).events[0]!.data).toEqual(data);
+  });
+});

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { ApiServices } from '../../src/api/services.ts';
 import type { ApiRequest } from '../../src/api/types.ts';
 import type { AppModule } from '../../src/app/module.ts';
@@ -22,7 +23,7 @@ const counterDecider: Decider<{ by: number }, CounterEvent, { total: number }> =
 
 const counterModule: AppModule = {
   name: 'counter',
-  aggregates: [{ aggregateType: 'Counter', decider: counterDecider }],
+  aggregates: [{ aggregateType: 'Counter', decider: counterDecider, events: { Incremented: z.object({ by: z.number() }) }, rawAppend: 'validated' }],
   routes: [
     {
       name: 'increment',

@@ -17,7 +17,7 @@ const stop = async (host: ChildHost | undefined): Promise<void> => {
 describe('npm run start:cosmos', () => {
   let host: ChildHost;
   beforeAll(async () => {
-    host = await startChildHost({ DATA_DIR: dataDir(), REGIONS: '' }, 30_000, START);
+    host = await startChildHost({ DATA_DIR: dataDir(), REGIONS: '' }, 30_000, { entry: START });
   });
   afterAll(() => stop(host));
 
@@ -84,7 +84,7 @@ describe('npm run start:cosmos with REGIONS', () => {
   });
 
   it('starts the first region\'s host and prints the settings of the other\'s, which serve it with views of its own', async () => {
-    first = await startChildHost({ DATA_DIR: dataDir(), REGIONS: 'westeurope,northeurope' }, 30_000, START);
+    first = await startChildHost({ DATA_DIR: dataDir(), REGIONS: 'westeurope,northeurope' }, 30_000, { entry: START });
     expect(first.output()).toMatch(/regions westeurope http:\S+, northeurope http:\S+; write region westeurope/);
     const printed = /^ {2}(EVENT_STORE=cosmos .*) npm start$/m.exec(first.output());
     expect(printed).not.toBeNull();

@@ -11,18 +11,24 @@ export interface ChildHost {
   exited: Promise<number | string>;
 }
 
-/**
- * Runs the local host as a separate Node process, as `npm start` does, and waits until it listens.
- * `entry`: another script that starts it (`npm run start:cosmos`'s).
- */
-export const startChildHost = async (env: Record<string, string>, timeoutMs = 20_000, entry = MAIN): Promise<ChildHost> => {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', entry], {
+export interface ChildHostOptions {
+  /** Node options before the entry point (`--import` of a probe, `--cpu-prof`). */
+  nodeArgs?: string[];
+  /** Opens an IPC channel to the child (`child.send`, `process.send` there). */
+  ipc?: boolean;
+  /** Another script that starts the host (`npm run start:cosmos`'s). */
+  entry?: string;
+}
+
+/** Runs the local host as a separate Node process, as `npm start` does, and waits until it listens. */
+export const startChildHost = async (env: Record<string, string>, timeoutMs = 20_000, options: ChildHostOptions = {}): Promise<ChildHost> => {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...(options.nodeArgs ?? []), options.entry ?? MAIN], {
     env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`local host did not start:\n${output}`)), timeoutMs);
@@ -33,7 +39,7 @@ export const startChildHost = async (env: Record<string, string>, timeoutMs = 20
         resolve(match[1]!);
       }
     };
-    child.stdout.on('data', check);
+    child.stdout!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`local host exited with ${code}:\n${output}`));

@@ -5,6 +5,8 @@ import { afterAll } from 'vitest';
 import { routeTable } from '../../src/api/routes.ts';
 import { createApp } from '../../src/app/createApp.ts';
 import type { AppModule } from '../../src/app/module.ts';
+import type { ApiServices } from '../../src/api/services.ts';
+import type { Route } from '../../src/api/types.ts';
 import { openApp, type EventLogApp, type OpenAppOptions } from '../../src/app/openApp.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { silentLogger, type ProjectionDefinition } from '../../src/core/index.ts';
@@ -29,6 +31,8 @@ export interface TestServer {
 export interface TestServerOptions extends OpenAppOptions {
   /** The app's modules; default: the product's (the reference domain). */
   modules?: (config: Config) => AppModule[];
+  /** Routes the host serves beside the app's (the local host's explorer routes). */
+  extraRoutes?: readonly Route<ApiServices>[];
 }
 
 /** Modules for a test that runs only the built-in `stream` projection and these. */
@@ -87,11 +91,11 @@ export const startTestServer = async (env: Record<string, string> = {}, options:
     }
   }
   const config = loadConfig({ PORT: '0', ...cosmosEnv, ...env, EVENT_STORE: store, DATA_DIR: dataDir });
-  const { modules = productModules, ...openOptions } = options;
+  const { modules = productModules, extraRoutes = [], ...openOptions } = options;
   const app = await openApp(config, createApp(modules(config)), openOptions);
   app.start();
   const host = await startLocalHost({
-    routes: routeTable(app.definition.routes),
+    routes: routeTable([...app.definition.routes, ...extraRoutes]),
     services: app.services,
     keys: { apiKey: config.API_KEY, adminKey: config.ADMIN_KEY },
     port: 0,

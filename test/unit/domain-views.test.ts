@@ -178,4 +178,20 @@ describe('user and reservation views', () => {
     expect(documents['emailReservation@1/h1']).toMatchObject({ userId: 'u3', status: 'reserved' });
     expect(documents['emailReservation@1/h2']).toMatchObject({ userId: 'u2', status: 'confirmed' });
   });
+
+  it('pending reservations keyed __proto__ or constructor are kept and released like any other', async () => {
+    const at = new Date(BASE).toISOString();
+    const events = ['__proto__', 'constructor', 'toString'].flatMap((id, i) => [
+      envelope('EmailAddress', id, 1, 'EmailReserved', { email: `${i}@x.io`, userId: `u${i}`, reservedAt: at }, BASE),
+    ]);
+    // Every pending reservation, across the buckets the index spreads them over.
+    const pending = async (batch: EventEnvelope[]) =>
+      (await apply(emailReservationProjection, batch))
+        .filter(([view]) => view.startsWith('pendingEmailReservations'))
+        .flatMap(([, , data]) => (data as { reservations: Array<{ emailAddressId: string }> }).reservations.map((r) => r.emailAddressId))
+        .sort();
+    expect(await pending(events)).toEqual(['__proto__', 'constructor', 'toString']);
+    const released = [...events, envelope('EmailAddress', '__proto__', 2, 'EmailReservationReleased', { userId: 'u0', reservedAt: at, reason: 'r' }, BASE)];
+    expect(await pending(released)).toEqual(['constructor', 'toString']);
+  });
 });

@@ -26,6 +26,8 @@ export const appendToStream = async (request: ApiRequest, services: ApiServices)
     throw new ValidationError([
       { path: 'header.If-Match', message: `disagrees with body.expectedVersion (${String(fromBody)})` },
     ]);
+  // Aggregate types the app registers: their events are checked against its schemas, or refused here.
+  services.appendPolicy.check(stream, body.events);
 
   const outcome = await appendEvents(services.eventStore, {
     stream,
