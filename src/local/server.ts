@@ -27,6 +27,8 @@ export interface LocalHost {
 
 const BASE_PATH = '/api/';
 const DRAIN_TIMEOUT_MS = 10_000;
+/** How long an idle keep-alive connection stays open: longer than the clients' own idle timeouts. */
+export const KEEP_ALIVE_MS = 65_000;
 /** Where the host listens without HOST: this machine only (its API is open when no keys are set). */
 export const DEFAULT_HOST = '127.0.0.1';
 
@@ -120,7 +122,12 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
       .finally(() => inFlight.delete(work));
     inFlight.add(work);
   });
-  server.keepAliveTimeout = 5_000;
+  // An idle keep-alive socket is closed by the client first: a server that closes it while a client sends
+  // on it makes that request fail with ECONNRESET (Node's docs, `request.reusedSocket`). Clients keep idle
+  // sockets a few seconds (Node's global agent and fetch: about 5 s; browsers up to a minute), so the host
+  // outlives them. headersTimeout stays above it, or it would cut idle keep-alive sockets short.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   answerMalformedRequests(server);
 
   const host = options.host ?? DEFAULT_HOST;

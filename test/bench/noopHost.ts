@@ -18,7 +18,8 @@ const server = createServer((request, response) => {
     response.end(answer);
   });
 });
-server.keepAliveTimeout = 5_000;
+server.keepAliveTimeout = 65_000; // as the local host (src/local/server.ts), so both keep idle sockets alike
+server.headersTimeout = 66_000;
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}/api\n`);
 });
