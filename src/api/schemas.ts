@@ -20,6 +20,8 @@ export const AppendBody = z.strictObject({
 export type AppendBody = z.infer<typeof AppendBody>;
 
 export const IdempotencyKey = z.string().min(1).max(200);
+/** The header as a request may carry it (built once: a schema built per request costs more than checking with it). */
+export const OptionalIdempotencyKey = IdempotencyKey.optional();
 
 const positiveInt = (name: string) =>
   z

@@ -1,6 +1,6 @@
 import { appendEvents, streamIdOf, ValidationError } from '../../core/index.ts';
 import { notFoundProblem } from '../problem.ts';
-import { AppendBody, ConsistencyQuery, IdempotencyKey, ReadQuery, StreamParams } from '../schemas.ts';
+import { AppendBody, ConsistencyQuery, OptionalIdempotencyKey, ReadQuery, StreamParams } from '../schemas.ts';
 import type { ApiServices } from '../services.ts';
 import type { ApiRequest, ApiResponse } from '../types.ts';
 import { parseJsonBody, queryObject, validate } from '../validation.ts';
@@ -18,7 +18,7 @@ export const appendToStream = async (request: ApiRequest, services: ApiServices)
   const { path: stream, body, idempotencyKey } = validate({
     path: [StreamParams, request.params],
     body: [AppendBody, raw],
-    idempotencyKey: [IdempotencyKey.optional(), request.headers['idempotency-key']],
+    idempotencyKey: [OptionalIdempotencyKey, request.headers['idempotency-key']],
   });
   const fromHeader = parseIfMatch(request.headers['if-match']);
   const fromBody = body.expectedVersion === undefined ? undefined : normalizeExpectedVersion(body.expectedVersion);
