@@ -24,6 +24,8 @@ export interface SoakSummary {
   minutes: number;
   rate: number;
   workers: number;
+  /** The scheduling priority (nice) the host and the soak ran at; null when it could not be raised. */
+  priority: number | null;
   requests: number;
   statuses: Record<string, number>;
   rebuilds: string[];
@@ -68,7 +70,7 @@ export const soakSection = (summary: SoakSummary): string =>
   [
     SOAK_HEADING,
     '',
-    `Written by \`npm run soak -- --minutes ${summary.minutes} --report\` (${summary.date}, Node ${summary.node}). The local host ran as a child process (as \`npm start\` runs it) on a fresh data directory on loopback, while ${summary.workers} clients in the soak's process offered ${summary.rate} requests per second for ${duration(summary.minutes)}: appends with and without Idempotency-Key and replays of keyed ones, appends at a stale expected version (each answered 409, as intended), stream reads, view reads with \`atLeast\` (\`wait=5000\`), user registrations, posts and comments through the commands, and a rebuild request every ${duration(summary.minutes / 6)} (${summary.rebuilds.join(', ')}). ${summary.requests.toLocaleString('en-US')} requests in all (${Object.entries(summary.statuses).map(([status, count]) => `${status}: ${count.toLocaleString('en-US')}`).join(', ')}, the verdict's reads included).`,
+    `Written by \`npm run soak -- --minutes ${summary.minutes} --report\` (${summary.date}, Node ${summary.node}). The local host ran as a child process (as \`npm start\` runs it) on a fresh data directory on loopback, while ${summary.workers} clients in the soak's process offered ${summary.rate} requests per second for ${duration(summary.minutes)}: appends with and without Idempotency-Key and replays of keyed ones, appends at a stale expected version (each answered 409, as intended), stream reads, view reads with \`atLeast\` (\`wait=5000\`), user registrations, posts and comments through the commands, and a rebuild request every ${duration(summary.minutes / 6)} (${summary.rebuilds.join(', ')}). ${summary.requests.toLocaleString('en-US')} requests in all (${Object.entries(summary.statuses).map(([status, count]) => `${status}: ${count.toLocaleString('en-US')}`).join(', ')}, the verdict's reads included). ${summary.priority === null ? 'The scheduling priority of the host and the soak could not be raised, so other work on the same computer shows in the latencies.' : `The host and the soak ran at scheduling priority ${summary.priority} (nice), so other work on the same computer delays them less.`}`,
     '',
     `Per ${duration(Math.max(1, Math.round(summary.minutes / 6)))}: requests and answers by status; p50 is the median of the minutes' p50, p99 the highest minute's p99 (latency from sending a request to reading its whole answer, \`atLeast\` waits included); RSS (\`/proc/<pid>/status\`) and heap (\`process.memoryUsage()\` through an IPC probe) of the host at the block's last sample; the longest the host's event loop was held up (\`monitorEventLoopDelay\` in the probe); the highest projection lag (events behind the log) sampled.`,
     '',
