@@ -117,10 +117,22 @@ describe('request budgets of the Cosmos DB store', () => {
     expect(kinds(page)).toEqual(['query']);
   });
 
-  it('an append with "any" reads the version first: two requests', async () => {
+  it('an append with "any" or "exists" reads the stream head by id first (a point read), then sends one batch', async () => {
     const stream = await streamWith(1);
+    for (const expectedVersion of ['any', 'exists'] as const) {
+      const sent = await sentDuring(() => store.append(request(stream, expectedVersion, [event()])));
+      expect(kinds(sent)).toEqual(['document', 'batch']);
+      expect(sent[0]).toMatchObject({ method: 'GET', path: expect.stringMatching(/\/docs\/%24head$|\/docs\/\$head$/) });
+    }
+    expect((await store.getStreamInfo(stream))?.version).toBe(3);
+  });
+
+  it('an append with "any" to a stream that does not exist yet: the head read finds none, one batch creates both', async () => {
+    const stream = freshStream();
     const sent = await sentDuring(() => store.append(request(stream, 'any', [event()])));
-    expect(kinds(sent)).toEqual(['query', 'batch']);
+    expect(kinds(sent)).toEqual(['document', 'batch']);
+    expect(sent[0]!.status).toBe(404);
+    expect((await store.getStreamInfo(stream))?.version).toBe(1);
   });
 
   it('a view point read is one request', async () => {
@@ -152,6 +164,16 @@ describe('request budgets of the Cosmos DB store', () => {
 describe('request units of the Cosmos DB store (the account charges by the documented figures)', () => {
   // docs/cosmos.md: a write of a small (< 1 KB) document costs 5 RU, a point read 1 RU, a query 2 RU plus
   // its results at the point-read rate (test/support/cosmosAccount/wire/requestCharge.ts).
+  it('an append with "any" costs 1 RU more than one at a known version: the point read of the head', async () => {
+    const stream = await streamWith(1);
+    const known = store.meter.snapshot();
+    await store.append(request(stream, 1, [event()]));
+    const atKnownVersion = store.meter.since(known).requestCharge;
+    const any = store.meter.snapshot();
+    await store.append(request(stream, 'any', [event()]));
+    expect(store.meter.since(any).requestCharge).toBe(atKnownVersion + 1);
+  });
+
   it('an append of n small events at a known version costs 5 RU per document written: the n events and the head', async () => {
     const stream = await streamWith(1);
     let version = 1;
@@ -367,7 +389,8 @@ describe('appends of 100 events (no room for the head in the batch)', () => {
     const stream = await streamWith(1);
     const hundred = Array.from({ length: 100 }, () => event());
     const big = await sentDuring(() => store.append(request(stream, 1, hundred)));
-    expect(kinds(big)).toEqual(['query', 'batch', 'document']);
+    expect(kinds(big)).toEqual(['document', 'batch', 'document']);
+    expect(big.map((r) => r.method)).toEqual(['GET', 'POST', 'PATCH']);
     const next = await sentDuring(() => store.append(request(stream, 101, [event()])));
     expect(kinds(next)).toEqual(['batch']);
     expect((await store.getStreamInfo(stream))?.version).toBe(102);
@@ -385,6 +408,28 @@ describe('appends of 100 events (no room for the head in the batch)', () => {
     expect(stale).toMatchObject({ expectedVersion: 1, currentVersion: 101 });
     const append = await sentDuring(() => store.append(request(stream, 101, [event()])));
     expect(kinds(append)).toEqual(['batch', 'query', 'batch']);
+    expect(kinds(await sentDuring(() => store.append(request(stream, 102, [event()]))))).toEqual(['batch']);
+  });
+
+  it('"any" and "exists" after a head left behind: the head passes its check, an event is refused, the tip is read and the append goes again', async () => {
+    for (const expectedVersion of ['any', 'exists'] as const) {
+      const stream = await streamWith(1);
+      server.intercept(times(1, (r) => r.method === 'PATCH', serviceResponses.serviceUnavailable()));
+      await store.append(request(stream, 1, Array.from({ length: 100 }, () => event())));
+      const ours = event();
+      const sent = await sentDuring(() => store.append(request(stream, expectedVersion, [ours])));
+      expect(kinds(sent)).toEqual(['document', 'batch', 'query', 'batch']);
+      expect(sent[1]!.status).toBe(207);
+      expect((await store.readStream(stream, { fromVersion: 102, limit: 5 }))?.events.map((e) => e.id)).toEqual([ours.id]);
+      expect(kinds(await sentDuring(() => store.append(request(stream, expectedVersion, [event()]))))).toEqual(['document', 'batch']);
+    }
+  });
+
+  it('100 events with "any": the head read is the proof, the batch holds the events only, the head moves after', async () => {
+    const stream = await streamWith(2);
+    const sent = await sentDuring(() => store.append(request(stream, 'any', Array.from({ length: 100 }, () => event()))));
+    expect(kinds(sent)).toEqual(['document', 'batch', 'document']);
+    expect((await store.getStreamInfo(stream))?.version).toBe(102);
     expect(kinds(await sentDuring(() => store.append(request(stream, 102, [event()]))))).toEqual(['batch']);
   });
 });
