@@ -1,3 +1,5 @@
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConcurrencyError,
@@ -10,6 +12,8 @@ import {
 } from '../../src/core/index.ts';
 import { CosmosEventStore, type CosmosEventStoreOptions } from '../../src/stores/cosmos/cosmosEventStore.ts';
 import { openCosmosProjectionStorage } from '../../src/stores/cosmos/projectionStorage.ts';
+import { METRICS } from '../../src/telemetry/instruments.ts';
+import { createTelemetry } from '../../src/telemetry/telemetry.ts';
 import {
   initAccountDatabase,
   isBatch,
@@ -222,6 +226,74 @@ describe('JSON keys that name Object.prototype members', () => {
       expect(Object.getPrototypeOf(read!.data)).toBe(Object.prototype);
     } finally {
       remove();
+    }
+  });
+});
+
+describe('request charges recorded by operation and container', () => {
+  const byOperation = (spent: ReturnType<CosmosEventStore['meter']['since']>) =>
+    Object.fromEntries(spent.byOperation.map((e) => [`${e.operation} ${e.container}`, [e.requests, e.requestCharge]]));
+
+  it('the meter keeps each operation\'s requests and request units: an append, a head read, a page, a change feed read', async () => {
+    const stream = await streamWith(1);
+    let before = store.meter.snapshot();
+    await store.append(request(stream, 1, [event()]));
+    expect(byOperation(store.meter.since(before))).toEqual({ 'batch events': [1, 10] });
+
+    before = store.meter.snapshot();
+    await store.append(request(stream, 'any', [event()]));
+    expect(byOperation(store.meter.since(before))).toEqual({ 'read events': [1, 1], 'batch events': [1, 10] });
+
+    before = store.meter.snapshot();
+    await store.readStream(stream, { fromVersion: 1, limit: 10 });
+    expect(Object.keys(byOperation(store.meter.since(before)))).toEqual(['query events']);
+
+    before = store.meter.snapshot();
+    await store.readFrom(undefined, 10);
+    // A first change feed read also fetches the container's partition key ranges (metadata).
+    const feed = store.meter.since(before).byOperation.filter((e) => e.operation !== 'metadata');
+    expect(feed.map((e) => [e.operation, e.container])).toEqual([['changeFeed', 'events']]);
+    expect(feed[0]!.requestCharge).toBeGreaterThan(1);
+  });
+
+  it('OpenTelemetry reports them as counters, the views account\'s included', async () => {
+    const reader = new (class extends MetricReader {
+      protected async onShutdown(): Promise<void> {}
+      protected async onForceFlush(): Promise<void> {}
+    })();
+    const telemetry = createTelemetry({
+      tracer: trace.getTracer('test'),
+      meter: new MeterProvider({ readers: [reader] }).getMeter('test'),
+      region: 'westeurope',
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+    });
+    const viewsAccount = await startAccount();
+    const storage = await openCosmosProjectionStorage({ connection: viewsAccount.connection, database: 'eventlog', region: 'local' });
+    try {
+      const instrumented = telemetry.instrumentStore(store);
+      telemetry.observeRequestCharge(storage);
+      await storage.views.put({ view: 'stream@1', key: 'Order-metered', data: {}, positions: {}, updatedAt: new Date().toISOString() }, { absent: true });
+      const viewRead = storage.meter.snapshot();
+      await storage.views.get('stream@1', 'Order-metered');
+      expect(byOperation(storage.meter.since(viewRead))).toEqual({ 'read views': [1, 1] });
+      await instrumented.append(request(await streamWith(1), 1, [event()]));
+
+      const points = (await reader.collect()).resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+      const charged = (operation: string, container: string) =>
+        points
+          .find((m) => m.descriptor.name === METRICS.requestCharge)
+          ?.dataPoints.find((p) => p.attributes['eventlog.cosmos.operation'] === operation && p.attributes['eventlog.cosmos.container'] === container)?.value;
+      const sum = (meter: { snapshot(): { byOperation: Array<{ operation: string; container: string; requestCharge: number }> } }, operation: string, container: string) =>
+        meter.snapshot().byOperation.filter((e) => e.operation === operation && e.container === container).reduce((t, e) => t + e.requestCharge, 0);
+      expect(sum(storage.meter, 'create', 'views')).toBe(5);
+      // Each account's meter counts once; the metric adds them up (the log's account served views in an earlier test).
+      const bothAccounts = (operation: string, container: string) => sum(store.meter, operation, container) + sum(storage.meter, operation, container);
+      for (const [operation, container] of [['batch', 'events'], ['read', 'views'], ['create', 'views']] as const)
+        expect(charged(operation, container)).toBe(bothAccounts(operation, container));
+      expect(points.find((m) => m.descriptor.name === METRICS.cosmosRequests)?.dataPoints.length).toBeGreaterThan(2);
+    } finally {
+      await storage.close();
+      await viewsAccount.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { ProjectionStorage } from '../../core/index.ts';
 import { acquireCosmosClient, type CosmosClientSettings } from './client.ts';
 import { CONTAINER_IDS } from './containers.ts';
+import type { RequestMeter } from './requestMeter.ts';
 import type { CosmosConnection } from './settings.ts';
 import { CosmosCheckpointStore, CosmosViewStore } from './viewStore.ts';
 
@@ -11,7 +12,10 @@ export interface CosmosProjectionStorageOptions extends CosmosClientSettings {
 }
 
 /** Views and checkpoints of this region, in the `views` container of its own account. */
-export const openCosmosProjectionStorage = async (options: CosmosProjectionStorageOptions): Promise<ProjectionStorage & { views: CosmosViewStore }> => {
+/** The views account's storage, with the account's request meter (what telemetry reports as request units). */
+export type CosmosProjectionStorage = ProjectionStorage & { views: CosmosViewStore; meter: RequestMeter };
+
+export const openCosmosProjectionStorage = async (options: CosmosProjectionStorageOptions): Promise<CosmosProjectionStorage> => {
   const shared = await acquireCosmosClient(options.connection, options);
   const container = shared.client.database(options.database).container(CONTAINER_IDS.views);
   const views = new CosmosViewStore(container);
@@ -20,6 +24,7 @@ export const openCosmosProjectionStorage = async (options: CosmosProjectionStora
   return {
     views,
     checkpoints,
+    meter: shared.meter,
     close: async () => {
       if (closed) return;
       closed = true;
