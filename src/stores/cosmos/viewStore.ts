@@ -125,6 +125,8 @@ export class CosmosViewStore extends Closable implements ViewStore {
 
 export class CosmosCheckpointStore extends Closable implements CheckpointStore {
   private readonly container: Container;
+  /** Each record as this store last read or wrote it: a change tried against it saves the read (see lastKnown). */
+  private readonly known = new Map<string, StoredConsumerState>();
 
   constructor(container: Container) {
     super();
@@ -135,12 +137,25 @@ export class CosmosCheckpointStore extends Closable implements CheckpointStore {
     this.assertOpen();
     const id = projectionDocumentId(projection);
     const found = await readDocument(this.container, id, id);
-    return found === undefined ? undefined : { state: ConsumerState.parse(found.state), etag: found._etag };
+    const stored = found === undefined ? undefined : { state: ConsumerState.parse(found.state), etag: found._etag };
+    this.remember(projection, stored);
+    return stored;
   }
 
   async put(state: ConsumerState, condition: WriteCondition): Promise<string | undefined> {
     this.assertOpen();
     const id = projectionDocumentId(state.consumer);
-    return writeDocument(this.container, { id, kind: PROJECTION_KIND, projection: state.consumer, state }, id, condition);
+    const etag = await writeDocument(this.container, { id, kind: PROJECTION_KIND, projection: state.consumer, state }, id, condition);
+    this.remember(state.consumer, etag === undefined ? undefined : { state, etag });
+    return etag;
+  }
+
+  lastKnown(consumer: string): StoredConsumerState | undefined {
+    return this.known.get(consumer);
+  }
+
+  private remember(consumer: string, stored: StoredConsumerState | undefined): void {
+    if (stored === undefined) this.known.delete(consumer);
+    else this.known.set(consumer, stored);
   }
 }
