@@ -131,3 +131,31 @@ describe('the local follower on Cosmos DB, per consumer step', () => {
     }
   });
 });
+
+describe('catching up on Cosmos DB', () => {
+  it('writes a batch of many documents as bulk executions, and the views are right', async () => {
+    await initAccountDatabase(account, 'catchup');
+    const log = await CosmosEventStore.open({ connection: account.connection, database: 'catchup', region: 'local' });
+    // A low threshold stands in for the 500 writes of a real catch-up batch (DEFAULT_BULK_FROM).
+    const views = await openCosmosProjectionStorage({ connection: account.connection, database: 'catchup', region: 'local', bulkFrom: 4 });
+    try {
+      const streams = Array.from({ length: 12 }, (_, i) => ({ aggregateType: 'Order', aggregateId: `catch-${i}` }));
+      for (const stream of streams)
+        await log.append({ stream, expectedVersion: 0, events: [0, 1].map(() => ({ id: newEventId(), type: 'Placed', schemaVersion: 1, data: {}, metadata: {} })), region: 'local' });
+      const catchingUp = new ConsumerRuntime({ projections: [streamProjection], views: views.views, checkpoints: views.checkpoints, region: 'local', maxAttempts: 1 });
+      const reader = new LogFollower({ runtime: catchingUp, source: log, logger: silentLogger });
+      const before = account.requests.length;
+      for (let step = 0; step < 10 && (await reader.step('stream')); step++);
+      const sent = account.requests.slice(before);
+      // A change feed page holds one feed range's changes (about half the streams): its view and its progress documents go as bulk, no point writes.
+      expect(sent.filter((r) => r.kind === 'bulk').length).toBeGreaterThanOrEqual(2);
+      // The only point writes are of the consumer's record (created, then its cursor per page).
+      expect(sent.filter((r) => r.kind === 'document' && r.method !== 'GET').every((r) => decodeURIComponent(r.path).includes('$projection|') || (r.body as { id?: string }).id === '$projection|stream')).toBe(true);
+      for (const stream of streams)
+        expect(await catchingUp.readView('stream', `Order-${stream.aggregateId}`, { waitMs: 0 })).toMatchObject({ kind: 'found', document: { data: { version: 2 } } });
+    } finally {
+      await views.close();
+      await log.close();
+    }
+  });
+});

@@ -151,6 +151,28 @@ describe('request budgets of the Cosmos DB store', () => {
     }
   });
 
+  it('view writes at once: point writes below the bulk threshold, one bulk execution per partition key range from it on, the same request units', async () => {
+    const storage = await openCosmosProjectionStorage({ connection: server.connection, database: 'eventlog', region: 'local', bulkFrom: 4 });
+    try {
+      const writes = (count: number, round: string) =>
+        Array.from({ length: count }, (_, i) => ({
+          document: { view: 'stream@1', key: `Order-${round}-${i}`, data: {}, positions: {}, updatedAt: '2025-01-01T00:00:00.000Z' },
+          condition: { absent: true } as const,
+        }));
+      const before = storage.meter.snapshot();
+      const point = await sentDuring(() => storage.views.putMany(writes(3, `p${++counter}`)));
+      const pointCharge = storage.meter.since(before).byOperation.find((e) => e.operation === 'create')!.requestCharge;
+      // (A client's first requests also read the account's and the container's metadata.)
+      expect(kinds(point).filter((kind) => kind !== 'metadata')).toEqual(['document', 'document', 'document']);
+      const between = storage.meter.snapshot();
+      const bulk = await sentDuring(() => storage.views.putMany(writes(6, `b${++counter}`)));
+      expect(kinds(bulk).filter((kind) => kind !== 'metadata')).toEqual(['bulk', 'bulk']);
+      expect(storage.meter.since(between).byOperation.find((e) => e.operation === 'bulk')?.requestCharge).toBe((pointCharge / 3) * 6);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it("the client's own meter counts the same requests", async () => {
     const stream = await streamWith(3);
     const before = store.meter.snapshot();

@@ -9,6 +9,8 @@ export interface CosmosProjectionStorageOptions extends CosmosClientSettings {
   /** The region-local views account. */
   connection: CosmosConnection;
   database: string;
+  /** Writes in one `putMany` from which they go as one bulk execution (viewStore.ts, DEFAULT_BULK_FROM). */
+  bulkFrom?: number;
 }
 
 /** Views and checkpoints of this region, in the `views` container of its own account. */
@@ -18,7 +20,7 @@ export type CosmosProjectionStorage = ProjectionStorage & { views: CosmosViewSto
 export const openCosmosProjectionStorage = async (options: CosmosProjectionStorageOptions): Promise<CosmosProjectionStorage> => {
   const shared = await acquireCosmosClient(options.connection, options);
   const container = shared.client.database(options.database).container(CONTAINER_IDS.views);
-  const views = new CosmosViewStore(container);
+  const views = new CosmosViewStore(container, { bulkFrom: options.bulkFrom });
   const checkpoints = new CosmosCheckpointStore(container);
   let closed = false;
   return {
