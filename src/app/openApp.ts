@@ -42,7 +42,7 @@ export interface OpenAppOptions {
   /** The conflicts feed health counts (the simulation's); with EVENT_STORE=cosmos the account's, opened on first use. */
   conflicts?: ConflictFeed;
   /** Spans and metrics around the store and the consumers (src/telemetry); absent when telemetry is off. */
-  telemetry?: Pick<Telemetry, 'instrumentStore' | 'observeProjections'>;
+  telemetry?: Pick<Telemetry, 'instrumentStore' | 'observeProjections' | 'observeRequestCharge'>;
   /** A store opened by the caller instead of the configured one (a region of the simulation in src/simulation). */
   eventStore?: EventStore;
 }
@@ -85,6 +85,8 @@ export const openApp = async (config: Config, definition: AppDefinition, options
   const store = replay ? signalAppends(instrumented, () => follower?.wake()) : instrumented;
 
   const storage = await openProjectionStorage(config);
+  // The views account's request units, where it is another account than the log's (Cosmos DB only).
+  options.telemetry?.observeRequestCharge(storage);
   const snapshotStore = definition.aggregates.some((a) => a.decider.snapshot !== undefined) ? await openSnapshotStore(config) : undefined;
   const snapshots =
     snapshotStore && new Snapshots(snapshotStore, { onError: (error, at) => logger.warn('snapshot skipped', { ...at, error: String(error) }) });

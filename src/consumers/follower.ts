@@ -126,7 +126,7 @@ export class LogFollower {
     const cursor = this.cursorOf(state);
     const page = await this.pages.readFrom(name, cursor, this.batchSize);
     if (page.events.length > 0 || (page.ignored ?? 0) > 0) {
-      const outcome = await runtime.applyLive(name, page.events, { ignored: page.ignored, retryBudgetMs: this.options.retryBudgetMs ?? 5_000 });
+      const outcome = await runtime.applyLive(name, page.events, { ignored: page.ignored, retryBudgetMs: this.options.retryBudgetMs ?? 5_000, state });
       // A halt, or a reactor stopped part-way, keeps the cursor at the page start: the page is read
       // again and what it already handled is dropped (per-stream positions, or the reactor's own record).
       if (outcome.halted !== undefined || outcome.processed < page.events.length) return worked;

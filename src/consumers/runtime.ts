@@ -59,6 +59,8 @@ export interface DeliveryOptions {
   ignored?: number;
   /** How long a reactor may wait out a service that is down before the batch hands back. */
   retryBudgetMs?: number;
+  /** The consumer's record as the host read it just before this delivery (the follower's step): not read again. */
+  state?: ConsumerState;
 }
 
 export interface LiveOutcome {
@@ -192,7 +194,7 @@ export class ConsumerRuntime implements ConsumerControl {
    */
   async applyLive(name: string, events: readonly DeliveredEvent[], options: DeliveryOptions = {}): Promise<LiveOutcome> {
     const consumer = this.consumer(name);
-    const state = await this.state(name);
+    const state = options.state ?? (await this.state(name));
     if (state.halt !== undefined)
       throw new ConsumerHeldError(name, 'halted', `on event ${state.halt.eventId} of ${state.halt.streamId}: resume or skip it`);
     if (state.paused !== undefined) throw new ConsumerHeldError(name, 'paused', `since ${state.paused.at}; resume it to go on`);

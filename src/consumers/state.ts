@@ -39,11 +39,15 @@ export const updateState = async (
   create: () => ConsumerState,
   change: (state: ConsumerState) => ConsumerState | undefined,
 ): Promise<StoredConsumerState> => {
+  // Tried first without a read; a stale one costs a refused write, and deciding that nothing changes takes a fresh read.
+  let known = store.lastKnown?.(name);
   const readModifyWrite = async (): Promise<StoredConsumerState> => {
-    const stored = await store.get(name);
+    const trusted = known;
+    known = undefined;
+    const stored = trusted ?? (await store.get(name));
     const current = stored?.state ?? create();
     const next = change(structuredClone(current));
-    if (next === undefined && stored !== undefined) return stored;
+    if (next === undefined && stored !== undefined) return trusted === undefined ? stored : readModifyWrite();
     const state = next ?? current;
     const etag = await store.put(state, stored === undefined ? { absent: true } : { etag: stored.etag });
     if (etag === undefined) throw new WriteConflict();

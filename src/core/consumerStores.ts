@@ -176,6 +176,12 @@ export interface CheckpointStore {
   get(consumer: string): Promise<StoredConsumerState | undefined>;
   /** Same contract as ViewStore.put: new etag, or undefined when the condition does not hold. */
   put(state: ConsumerState, condition: WriteCondition): Promise<string | undefined>;
+  /**
+   * The record as this store last read or wrote it, without asking the database; it may be stale. A
+   * change is first tried against it (the write is conditional on its etag), which saves a read when
+   * nobody else wrote since: a store where a read is a network request (Cosmos DB) offers it.
+   */
+  lastKnown?(consumer: string): StoredConsumerState | undefined;
 }
 
 /** A region's consumer storage as one adapter opens it. */

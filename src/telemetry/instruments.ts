@@ -9,6 +9,7 @@ export const METRICS = {
   projectionLag: 'eventlog.projection.lag',
   projectionHalted: 'eventlog.projection.halted',
   requestCharge: 'eventlog.cosmos.request_charge',
+  cosmosRequests: 'eventlog.cosmos.requests',
 } as const;
 
 export const ATTRIBUTES = {
@@ -23,6 +24,8 @@ export const ATTRIBUTES = {
   version: 'eventlog.version',
   correlationId: 'eventlog.correlation_id',
   causationId: 'eventlog.causation_id',
+  cosmosOperation: 'eventlog.cosmos.operation',
+  cosmosContainer: 'eventlog.cosmos.container',
 } as const;
 
 export interface AppendInstruments {

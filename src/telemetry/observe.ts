@@ -1,5 +1,4 @@
 import type { Meter } from '@opentelemetry/api';
-import type { EventStore } from '../core/index.ts';
 import { ATTRIBUTES, METRICS } from './instruments.ts';
 
 /** What the metrics need of a projection's status (an entry of GET /api/projections). */
@@ -39,18 +38,75 @@ export const observeProjections = (meter: Meter, region: string, entries: () => 
   );
 };
 
-/** A store that reports what the service charged, as the Cosmos DB adapter does (request units, on its meter). */
-export interface ReportsRequestCharge {
-  readonly meter: { snapshot(): { requestCharge: number } };
+/** Requests and request units of one operation on one container, as the Cosmos DB adapter's meter keeps them. */
+export interface OperationChargeSample {
+  operation: string;
+  container: string;
+  requests: number;
+  requestCharge: number;
 }
 
-export const reportsRequestCharge = (store: EventStore): store is EventStore & ReportsRequestCharge =>
-  typeof (store as Partial<ReportsRequestCharge>).meter?.snapshot === 'function';
+/** Something that reports what the service charged it, as the Cosmos DB stores do (their account's request meter). */
+export interface ReportsRequestCharge {
+  readonly meter: { snapshot(): { byOperation: readonly OperationChargeSample[] } };
+}
 
-/** Request units charged so far, as a monotonic counter; nothing is registered for stores that do not report them. */
-export const observeRequestCharge = (meter: Meter, region: string, store: EventStore): void => {
-  if (!reportsRequestCharge(store)) return;
-  meter
-    .createObservableCounter(METRICS.requestCharge, { description: 'Request units Cosmos DB charged for this app\u2019s requests', unit: '{RU}' })
-    .addCallback((observer) => observer.observe(store.meter.snapshot().requestCharge, { [ATTRIBUTES.store]: store.kind, [ATTRIBUTES.region]: region }));
+export const reportsRequestCharge = (source: unknown): source is ReportsRequestCharge =>
+  typeof (source as Partial<ReportsRequestCharge> | undefined)?.meter?.snapshot === 'function';
+
+/** The figures of every account's meter added up by operation and container (the metadata of two accounts share `-`). */
+const totalsByOperation = (sources: Iterable<ReportsRequestCharge['meter']>): OperationChargeSample[] => {
+  const totals = new Map<string, OperationChargeSample>();
+  for (const source of sources)
+    for (const entry of source.snapshot().byOperation) {
+      const key = `${entry.operation}\u0000${entry.container}`;
+      const total = totals.get(key);
+      if (total === undefined) totals.set(key, { ...entry });
+      else {
+        total.requests += entry.requests;
+        total.requestCharge += entry.requestCharge;
+      }
+    }
+  return [...totals.values()];
+};
+
+/**
+ * Request units and requests by operation and container, as monotonic counters read at collection time
+ * from each account's meter (each meter once: the event store and the views share it when they share
+ * the account). Nothing is registered until a source that reports charges is added.
+ */
+export const requestChargeObserver = (meter: Meter, region: string): ((source: unknown) => void) => {
+  const sources = new Set<ReportsRequestCharge['meter']>();
+  let registered = false;
+  const register = (): void => {
+    registered = true;
+    const charge = meter.createObservableCounter(METRICS.requestCharge, {
+      description: 'Request units Cosmos DB charged for this app\u2019s requests, by operation and container',
+      unit: '{RU}',
+    });
+    const requests = meter.createObservableCounter(METRICS.cosmosRequests, {
+      description: 'Requests this app sent to Cosmos DB (retries included), by operation and container',
+      unit: '{request}',
+    });
+    meter.addBatchObservableCallback(
+      (observer) => {
+        for (const entry of totalsByOperation(sources)) {
+          const attributes = {
+            [ATTRIBUTES.store]: 'cosmos',
+            [ATTRIBUTES.region]: region,
+            [ATTRIBUTES.cosmosOperation]: entry.operation,
+            [ATTRIBUTES.cosmosContainer]: entry.container,
+          };
+          observer.observe(charge, entry.requestCharge, attributes);
+          observer.observe(requests, entry.requests, attributes);
+        }
+      },
+      [charge, requests],
+    );
+  };
+  return (source) => {
+    if (!reportsRequestCharge(source)) return;
+    sources.add(source.meter);
+    if (!registered) register();
+  };
 };

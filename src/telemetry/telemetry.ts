@@ -5,7 +5,7 @@ import type { EventStore } from '../core/index.ts';
 import { appendInstruments } from './instruments.ts';
 import { instrumentRoutes } from './instrumentRoutes.ts';
 import { instrumentEventStore } from './instrumentStore.ts';
-import { observeProjections, observeRequestCharge, type ProjectionStatusSample } from './observe.ts';
+import { observeProjections, requestChargeObserver, type ProjectionStatusSample } from './observe.ts';
 
 /** What the hosts use of telemetry; absent (undefined) when it is off, so nothing is wrapped at all. */
 export interface Telemetry {
@@ -13,6 +13,8 @@ export interface Telemetry {
   instrumentStore<S extends EventStore>(store: S): S;
   /** The routes with a server span each. */
   instrumentRoutes<S>(routes: Route<S>[]): Route<S>[];
+  /** Request units of another store that reports them (the Cosmos DB views account); each account once. */
+  observeRequestCharge(source: unknown): void;
   /** Projection lag and halts, read at each metrics collection. */
   observeProjections(entries: () => Promise<ProjectionStatusSample[]>): void;
   /** Exports what is buffered, then stops. */
@@ -30,11 +32,13 @@ export interface TelemetryParts {
 /** Telemetry on given tracer and meter: the SDK's in the hosts (sdk.ts), in-memory ones in tests. */
 export const createTelemetry = (parts: TelemetryParts): Telemetry => {
   const append = appendInstruments(parts.meter);
+  const observeRequestCharge = requestChargeObserver(parts.meter, parts.region);
   return {
     instrumentStore: (store) => {
-      observeRequestCharge(parts.meter, parts.region, store);
+      observeRequestCharge(store);
       return instrumentEventStore(store, { tracer: parts.tracer, append, region: parts.region, logger: parts.logger });
     },
+    observeRequestCharge,
     instrumentRoutes: (routes) => instrumentRoutes(routes, parts.tracer),
     observeProjections: (entries) =>
       observeProjections(parts.meter, parts.region, entries, (error) =>

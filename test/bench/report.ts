@@ -12,6 +12,20 @@ export interface Row {
   ratio: number | null;
   /** Resident memory at the end of the scenario, in MiB: of the host process for HTTP scenarios, else of the benchmark's. */
   rssMb?: number;
+  /** Cosmos DB rows: what one operation cost on the test account, and what Microsoft's documentation gives for it. */
+  cosmos?: CosmosFigures;
+}
+
+export interface CosmosFigures {
+  /** Request units per operation, as the test account charged them (mean). */
+  requestUnits: number;
+  /** Request units per event, where the operation carries events. */
+  perEvent: number | null;
+  /** The requests of one operation, by what they did ("read + batch"). */
+  requests: string;
+  /** What Microsoft's documentation gives for the same stored sizes, and how it adds up. */
+  documentedRu: number;
+  documented: string;
 }
 
 export interface Target {
@@ -49,9 +63,24 @@ export const jsonLine = (row: Row): string =>
     baseline: row.baseline,
     ratio: row.ratio === null ? null : round(row.ratio, row.ratio < 0.01 ? 6 : 3),
     ...(row.rssMb === undefined ? {} : { rssMb: Math.round(row.rssMb) }),
+    ...(row.cosmos === undefined ? {} : { requestUnits: row.cosmos.requestUnits, requests: row.cosmos.requests, documentedRu: row.cosmos.documentedRu }),
   });
 
 const cell = (value: number | null, digits = 2): string => (value === null ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits }));
+
+/** Request units of the Cosmos DB rows, beside the documented figures; nothing when the group did not run. */
+const cosmosSection = (rows: Row[]): string[] => {
+  const charged = rows.filter((r) => r.cosmos !== undefined);
+  if (charged.length === 0) return [];
+  return [
+    '## Request units on Cosmos DB (the test account\u2019s model, documented figures beside)',
+    '',
+    '| scenario | RU (test account) | RU per event | requests | RU (documented) | documented as |',
+    '|---|---:|---:|---|---:|---|',
+    ...charged.map((r) => `| ${r.scenario} | ${cell(r.cosmos!.requestUnits)} | ${cell(r.cosmos!.perEvent, 3)} | ${r.cosmos!.requests} | ${cell(r.cosmos!.documentedRu)} | ${r.cosmos!.documented} |`),
+    '',
+  ];
+};
 
 export const markdown = (input: ReportInput): string =>
   [
@@ -68,6 +97,7 @@ export const markdown = (input: ReportInput): string =>
         `| ${r.scenario} | ${cell(r.eventsPerSec, 0)} | ${cell(r.p50Ms)} | ${cell(r.p99Ms)} | ${r.baseline ?? '–'} | ${r.ratio === null ? '–' : cell(r.ratio, r.ratio < 0.01 ? 5 : 2)} | ${cell(r.rssMb ?? null, 0)} |`,
     ),
     '',
+    ...cosmosSection(input.rows),
     '## Targets',
     '',
     '| target | measured | met |',

@@ -11,6 +11,7 @@ import { summarizeProfile } from './profile.ts';
 import { DEFAULT_BATCH_SIZE } from '../../src/consumers/follower.ts';
 import { jsonLine, writeReport, type Profile, type Row, type Target } from './report.ts';
 import { aggregateLoads } from './scenarios/aggregateLoad.ts';
+import { cosmosCost } from './scenarios/cosmosCost.ts';
 import { loadEmmettSqlite } from './scenarios/emmett.ts';
 import { appendToViewVisible, httpAppend, reconnected, startHostProcess, type HostKind } from './scenarios/http.ts';
 import { logRead, projectionCatchUp } from './scenarios/projections.ts';
@@ -30,7 +31,7 @@ const ROUNDS = quick ? 1 : 5;
 const ROUND_MS = quick ? 1_000 : 2_000;
 const PROJECTED_EVENTS = quick ? 10_000 : 30_000;
 const LONG_STREAM = 100_000;
-const GROUPS = ['store-1x1', 'store-64x1', 'store-1x10', 'store-64x10', 'http-1', 'http-64', 'http-256', 'projections', 'aggregate-load'];
+const GROUPS = ['store-1x1', 'store-64x1', 'store-1x10', 'store-64x10', 'http-1', 'http-64', 'http-256', 'projections', 'aggregate-load', 'cosmos-ru'];
 const only = new Set(args.only?.split(',') ?? GROUPS);
 const out = args.out ?? fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 
@@ -158,6 +159,9 @@ if (only.has('aggregate-load')) {
   comparedRow(measured.get(loads.longWithoutSnapshot.name)!, short, undefined, 'operations');
   await loads.close();
 }
+// Request units on the Cosmos DB test account (its own model), beside Microsoft's documented figures.
+const cosmos = only.has('cosmos-ru') ? await cosmosCost({ quick }) : undefined;
+cosmos?.rows.forEach(emit);
 const seconds = (performance.now() - started) / 1000;
 rmSync(root, { recursive: true, force: true });
 
@@ -188,6 +192,8 @@ const snap = rows.find((r) => r.scenario.includes('+ snapshot'));
 if (snap?.ratio != null)
   targets.push({ claim: `loading ${LONG_STREAM.toLocaleString('en-US')} events with a snapshot costs about as much as 10 events`, measured: `${snap.ratio.toFixed(2)}x the loads/s of a 10-event stream`, met: snap.ratio >= 0.5 });
 
+targets.push(...(cosmos?.targets ?? []));
+notes.push(...(cosmos?.notes ?? []));
 notes.unshift(
   'events/s: events written (or projected, or read) per second, median over rounds; p50/p99: latency of one operation (an append as its writer waits for it, a raw transaction, a page read, an aggregate load) over all rounds.',
   'raw-sqlite: plain `node:sqlite` inserts into the store’s own table and pragmas (WAL, synchronous=FULL), as many rows per BEGIN IMMEDIATE…COMMIT as group commit would batch: the disk’s limit at that durability.',

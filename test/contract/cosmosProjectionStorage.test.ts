@@ -15,3 +15,8 @@ afterAll(async () => {
 describeViewStoreContract('cosmos (test account)', () =>
   openCosmosProjectionStorage({ connection: account.connection, database: 'eventlog', region: 'local' }),
 );
+
+// Every putMany as one bulk execution (large ones are, see DEFAULT_BULK_FROM), held to the same contract.
+describeViewStoreContract('cosmos (test account), writes in bulk', () =>
+  openCosmosProjectionStorage({ connection: account.connection, database: 'eventlog', region: 'local', bulkFrom: 1 }),
+);

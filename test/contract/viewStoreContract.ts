@@ -147,16 +147,19 @@ export const describeViewStoreContract = (name: string, open: () => Promise<Proj
       const view = fresh('v');
       const existing = await storage.views.put(doc(view, 'kept', { n: 1 }), { absent: true });
       await storage.views.put(doc(view, 'taken', { n: 1 }), { absent: true });
+      const superseded = await storage.views.put(doc(view, 'moved', { n: 1 }), { absent: true });
+      await storage.views.put(doc(view, 'moved', { n: 3 }), { etag: superseded! });
       const etags = await storage.views.putMany([
         { document: doc(view, 'new', { n: 2 }), condition: { absent: true } },
         { document: doc(view, 'taken', { n: 2 }), condition: { absent: true } },
         { document: doc(view, 'kept', { n: 2 }, { s: 2 }), condition: { etag: existing! } },
         { document: doc(view, 'stale', { n: 2 }), condition: { etag: 'not-an-etag-it-has' } },
+        { document: doc(view, 'moved', { n: 2 }), condition: { etag: superseded! } },
       ]);
-      expect(etags).toEqual([expect.any(String), undefined, expect.any(String), undefined]);
+      expect(etags).toEqual([expect.any(String), undefined, expect.any(String), undefined, undefined]);
       expect(etags[2]).not.toBe(existing);
-      const read = await storage.views.getMany(['new', 'taken', 'kept', 'stale'].map((key) => ({ view, key })));
-      expect(read.map((d) => d?.data)).toEqual([{ n: 2 }, { n: 1 }, { n: 2 }, undefined]);
+      const read = await storage.views.getMany(['new', 'taken', 'kept', 'stale', 'moved'].map((key) => ({ view, key })));
+      expect(read.map((d) => d?.data)).toEqual([{ n: 2 }, { n: 1 }, { n: 2 }, undefined, { n: 3 }]);
       expect(read[2]).toMatchObject({ positions: { s: 2 }, etag: etags[2] });
       expect(await storage.views.putMany([])).toEqual([]);
     });

@@ -1,3 +1,5 @@
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConcurrencyError,
@@ -10,6 +12,8 @@ import {
 } from '../../src/core/index.ts';
 import { CosmosEventStore, type CosmosEventStoreOptions } from '../../src/stores/cosmos/cosmosEventStore.ts';
 import { openCosmosProjectionStorage } from '../../src/stores/cosmos/projectionStorage.ts';
+import { METRICS } from '../../src/telemetry/instruments.ts';
+import { createTelemetry } from '../../src/telemetry/telemetry.ts';
 import {
   initAccountDatabase,
   isBatch,
@@ -117,10 +121,22 @@ describe('request budgets of the Cosmos DB store', () => {
     expect(kinds(page)).toEqual(['query']);
   });
 
-  it('an append with "any" reads the version first: two requests', async () => {
+  it('an append with "any" or "exists" reads the stream head by id first (a point read), then sends one batch', async () => {
     const stream = await streamWith(1);
+    for (const expectedVersion of ['any', 'exists'] as const) {
+      const sent = await sentDuring(() => store.append(request(stream, expectedVersion, [event()])));
+      expect(kinds(sent)).toEqual(['document', 'batch']);
+      expect(sent[0]).toMatchObject({ method: 'GET', path: expect.stringMatching(/\/docs\/%24head$|\/docs\/\$head$/) });
+    }
+    expect((await store.getStreamInfo(stream))?.version).toBe(3);
+  });
+
+  it('an append with "any" to a stream that does not exist yet: the head read finds none, one batch creates both', async () => {
+    const stream = freshStream();
     const sent = await sentDuring(() => store.append(request(stream, 'any', [event()])));
-    expect(kinds(sent)).toEqual(['query', 'batch']);
+    expect(kinds(sent)).toEqual(['document', 'batch']);
+    expect(sent[0]!.status).toBe(404);
+    expect((await store.getStreamInfo(stream))?.version).toBe(1);
   });
 
   it('a view point read is one request', async () => {
@@ -130,6 +146,28 @@ describe('request budgets of the Cosmos DB store', () => {
       const sent = await sentDuring(() => storage.views.get('stream@1', 'Order-budget'));
       expect(kinds(sent)).toEqual(['document']);
       expect(sent[0]!.method).toBe('GET');
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('view writes at once: point writes below the bulk threshold, one bulk execution per partition key range from it on, the same request units', async () => {
+    const storage = await openCosmosProjectionStorage({ connection: server.connection, database: 'eventlog', region: 'local', bulkFrom: 4 });
+    try {
+      const writes = (count: number, round: string) =>
+        Array.from({ length: count }, (_, i) => ({
+          document: { view: 'stream@1', key: `Order-${round}-${i}`, data: {}, positions: {}, updatedAt: '2025-01-01T00:00:00.000Z' },
+          condition: { absent: true } as const,
+        }));
+      const before = storage.meter.snapshot();
+      const point = await sentDuring(() => storage.views.putMany(writes(3, `p${++counter}`)));
+      const pointCharge = storage.meter.since(before).byOperation.find((e) => e.operation === 'create')!.requestCharge;
+      // (A client's first requests also read the account's and the container's metadata.)
+      expect(kinds(point).filter((kind) => kind !== 'metadata')).toEqual(['document', 'document', 'document']);
+      const between = storage.meter.snapshot();
+      const bulk = await sentDuring(() => storage.views.putMany(writes(6, `b${++counter}`)));
+      expect(kinds(bulk).filter((kind) => kind !== 'metadata')).toEqual(['bulk', 'bulk']);
+      expect(storage.meter.since(between).byOperation.find((e) => e.operation === 'bulk')?.requestCharge).toBe((pointCharge / 3) * 6);
     } finally {
       await storage.close();
     }
@@ -152,6 +190,16 @@ describe('request budgets of the Cosmos DB store', () => {
 describe('request units of the Cosmos DB store (the account charges by the documented figures)', () => {
   // docs/cosmos.md: a write of a small (< 1 KB) document costs 5 RU, a point read 1 RU, a query 2 RU plus
   // its results at the point-read rate (test/support/cosmosAccount/wire/requestCharge.ts).
+  it('an append with "any" costs 1 RU more than one at a known version: the point read of the head', async () => {
+    const stream = await streamWith(1);
+    const known = store.meter.snapshot();
+    await store.append(request(stream, 1, [event()]));
+    const atKnownVersion = store.meter.since(known).requestCharge;
+    const any = store.meter.snapshot();
+    await store.append(request(stream, 'any', [event()]));
+    expect(store.meter.since(any).requestCharge).toBe(atKnownVersion + 1);
+  });
+
   it('an append of n small events at a known version costs 5 RU per document written: the n events and the head', async () => {
     const stream = await streamWith(1);
     let version = 1;
@@ -200,6 +248,74 @@ describe('JSON keys that name Object.prototype members', () => {
       expect(Object.getPrototypeOf(read!.data)).toBe(Object.prototype);
     } finally {
       remove();
+    }
+  });
+});
+
+describe('request charges recorded by operation and container', () => {
+  const byOperation = (spent: ReturnType<CosmosEventStore['meter']['since']>) =>
+    Object.fromEntries(spent.byOperation.map((e) => [`${e.operation} ${e.container}`, [e.requests, e.requestCharge]]));
+
+  it('the meter keeps each operation\'s requests and request units: an append, a head read, a page, a change feed read', async () => {
+    const stream = await streamWith(1);
+    let before = store.meter.snapshot();
+    await store.append(request(stream, 1, [event()]));
+    expect(byOperation(store.meter.since(before))).toEqual({ 'batch events': [1, 10] });
+
+    before = store.meter.snapshot();
+    await store.append(request(stream, 'any', [event()]));
+    expect(byOperation(store.meter.since(before))).toEqual({ 'read events': [1, 1], 'batch events': [1, 10] });
+
+    before = store.meter.snapshot();
+    await store.readStream(stream, { fromVersion: 1, limit: 10 });
+    expect(Object.keys(byOperation(store.meter.since(before)))).toEqual(['query events']);
+
+    before = store.meter.snapshot();
+    await store.readFrom(undefined, 10);
+    // A first change feed read also fetches the container's partition key ranges (metadata).
+    const feed = store.meter.since(before).byOperation.filter((e) => e.operation !== 'metadata');
+    expect(feed.map((e) => [e.operation, e.container])).toEqual([['changeFeed', 'events']]);
+    expect(feed[0]!.requestCharge).toBeGreaterThan(1);
+  });
+
+  it('OpenTelemetry reports them as counters, the views account\'s included', async () => {
+    const reader = new (class extends MetricReader {
+      protected async onShutdown(): Promise<void> {}
+      protected async onForceFlush(): Promise<void> {}
+    })();
+    const telemetry = createTelemetry({
+      tracer: trace.getTracer('test'),
+      meter: new MeterProvider({ readers: [reader] }).getMeter('test'),
+      region: 'westeurope',
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+    });
+    const viewsAccount = await startAccount();
+    const storage = await openCosmosProjectionStorage({ connection: viewsAccount.connection, database: 'eventlog', region: 'local' });
+    try {
+      const instrumented = telemetry.instrumentStore(store);
+      telemetry.observeRequestCharge(storage);
+      await storage.views.put({ view: 'stream@1', key: 'Order-metered', data: {}, positions: {}, updatedAt: new Date().toISOString() }, { absent: true });
+      const viewRead = storage.meter.snapshot();
+      await storage.views.get('stream@1', 'Order-metered');
+      expect(byOperation(storage.meter.since(viewRead))).toEqual({ 'read views': [1, 1] });
+      await instrumented.append(request(await streamWith(1), 1, [event()]));
+
+      const points = (await reader.collect()).resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+      const charged = (operation: string, container: string) =>
+        points
+          .find((m) => m.descriptor.name === METRICS.requestCharge)
+          ?.dataPoints.find((p) => p.attributes['eventlog.cosmos.operation'] === operation && p.attributes['eventlog.cosmos.container'] === container)?.value;
+      const sum = (meter: { snapshot(): { byOperation: Array<{ operation: string; container: string; requestCharge: number }> } }, operation: string, container: string) =>
+        meter.snapshot().byOperation.filter((e) => e.operation === operation && e.container === container).reduce((t, e) => t + e.requestCharge, 0);
+      expect(sum(storage.meter, 'create', 'views')).toBe(5);
+      // Each account's meter counts once; the metric adds them up (the log's account served views in an earlier test).
+      const bothAccounts = (operation: string, container: string) => sum(store.meter, operation, container) + sum(storage.meter, operation, container);
+      for (const [operation, container] of [['batch', 'events'], ['read', 'views'], ['create', 'views']] as const)
+        expect(charged(operation, container)).toBe(bothAccounts(operation, container));
+      expect(points.find((m) => m.descriptor.name === METRICS.cosmosRequests)?.dataPoints.length).toBeGreaterThan(2);
+    } finally {
+      await storage.close();
+      await viewsAccount.close();
     }
   });
 });
@@ -367,7 +483,8 @@ describe('appends of 100 events (no room for the head in the batch)', () => {
     const stream = await streamWith(1);
     const hundred = Array.from({ length: 100 }, () => event());
     const big = await sentDuring(() => store.append(request(stream, 1, hundred)));
-    expect(kinds(big)).toEqual(['query', 'batch', 'document']);
+    expect(kinds(big)).toEqual(['document', 'batch', 'document']);
+    expect(big.map((r) => r.method)).toEqual(['GET', 'POST', 'PATCH']);
     const next = await sentDuring(() => store.append(request(stream, 101, [event()])));
     expect(kinds(next)).toEqual(['batch']);
     expect((await store.getStreamInfo(stream))?.version).toBe(102);
@@ -385,6 +502,28 @@ describe('appends of 100 events (no room for the head in the batch)', () => {
     expect(stale).toMatchObject({ expectedVersion: 1, currentVersion: 101 });
     const append = await sentDuring(() => store.append(request(stream, 101, [event()])));
     expect(kinds(append)).toEqual(['batch', 'query', 'batch']);
+    expect(kinds(await sentDuring(() => store.append(request(stream, 102, [event()]))))).toEqual(['batch']);
+  });
+
+  it('"any" and "exists" after a head left behind: the head passes its check, an event is refused, the tip is read and the append goes again', async () => {
+    for (const expectedVersion of ['any', 'exists'] as const) {
+      const stream = await streamWith(1);
+      server.intercept(times(1, (r) => r.method === 'PATCH', serviceResponses.serviceUnavailable()));
+      await store.append(request(stream, 1, Array.from({ length: 100 }, () => event())));
+      const ours = event();
+      const sent = await sentDuring(() => store.append(request(stream, expectedVersion, [ours])));
+      expect(kinds(sent)).toEqual(['document', 'batch', 'query', 'batch']);
+      expect(sent[1]!.status).toBe(207);
+      expect((await store.readStream(stream, { fromVersion: 102, limit: 5 }))?.events.map((e) => e.id)).toEqual([ours.id]);
+      expect(kinds(await sentDuring(() => store.append(request(stream, expectedVersion, [event()]))))).toEqual(['document', 'batch']);
+    }
+  });
+
+  it('100 events with "any": the head read is the proof, the batch holds the events only, the head moves after', async () => {
+    const stream = await streamWith(2);
+    const sent = await sentDuring(() => store.append(request(stream, 'any', Array.from({ length: 100 }, () => event()))));
+    expect(kinds(sent)).toEqual(['document', 'batch', 'document']);
+    expect((await store.getStreamInfo(stream))?.version).toBe(102);
     expect(kinds(await sentDuring(() => store.append(request(stream, 102, [event()]))))).toEqual(['batch']);
   });
 });

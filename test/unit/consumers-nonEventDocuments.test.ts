@@ -5,7 +5,7 @@ import { LogFollower } from '../../src/consumers/follower.ts';
 import { ConsumerRuntime } from '../../src/consumers/runtime.ts';
 import { streamProjection } from '../../src/consumers/streamProjection.ts';
 import { eventsFromDocuments, silentLogger, type EventEnvelope } from '../../src/core/index.ts';
-import { readChangeFeed } from '../../src/stores/cosmos/changeFeedReplay.ts';
+import { ChangeFeedReader } from '../../src/stores/cosmos/changeFeedReplay.ts';
 import { openMemoryProjectionStorage } from '../../src/stores/memory/memoryProjectionStorage.ts';
 import { eventOf, fragileProjection } from './projectionsFixtures.ts';
 
@@ -42,14 +42,17 @@ const readWithToken = (runtime: ConsumerRuntime) => runtime.readView('stream', '
 const containerServing = (feed: readonly unknown[]): Container =>
   ({
     items: {
-      getChangeFeedIterator: (options: { changeFeedStartFrom: { continuation?: string } }) => ({
-        readNext: async () => {
-          const served = JSON.stringify(options.changeFeedStartFrom).includes('"continuationToken"');
-          return served
-            ? { result: [], continuationToken: 'after-all', statusCode: 304 }
-            : { result: feed, continuationToken: 'after-all', statusCode: 200 };
-        },
-      }),
+      getChangeFeedIterator: (options: { changeFeedStartFrom: { continuation?: string } }) => {
+        // As the SDK's iterator: from a continuation it serves what came after it, and it moves on once read.
+        let served = JSON.stringify(options.changeFeedStartFrom).includes('"continuationToken"');
+        return {
+          readNext: async () => {
+            if (served) return { result: [], continuationToken: 'after-all', statusCode: 304 };
+            served = true;
+            return { result: feed, continuationToken: 'after-all', statusCode: 200 };
+          },
+        };
+      },
     },
   }) as unknown as Container;
 
@@ -75,7 +78,8 @@ describe('documents of the events container that are not events', () => {
   it('locally: the follower over the Cosmos DB change feed passes them over and counts them the same way', async () => {
     const runtime = runtimeOf();
     const container = containerServing(documents);
-    const follower = new LogFollower({ runtime, source: { readFrom: (cursor, limit) => readChangeFeed(container, cursor, limit) }, logger: silentLogger });
+    const feed = new ChangeFeedReader(container);
+    const follower = new LogFollower({ runtime, source: { readFrom: (cursor, limit) => feed.read(cursor, limit) }, logger: silentLogger });
     for (const name of runtime.names) for (let step = 0; step < 5 && (await follower.step(name)); step++);
     expect(await readWithToken(runtime)).toMatchObject({ kind: 'found', document: { data: { version: 2 } } });
     const entries = await runtime.entries();

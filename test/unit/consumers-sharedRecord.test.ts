@@ -59,3 +59,50 @@ describe("a consumer's shared record, fed by change-feed batches", () => {
     expect((await storage.checkpoints.get('stream'))?.state.halt).toBeDefined();
   });
 });
+
+describe('a record changed against what the store last knew of it (no read first)', () => {
+  /** A store that offers its last known record, and another writer that changes the record behind its back. */
+  const knowingStore = () => {
+    const storage = openMemoryProjectionStorage();
+    let known: Awaited<ReturnType<CheckpointStore['get']>>;
+    let reads = 0;
+    const store: CheckpointStore = {
+      get: async (name) => {
+        reads++;
+        return (known = await storage.checkpoints.get(name));
+      },
+      put: async (state, condition) => {
+        const etag = await storage.checkpoints.put(state, condition);
+        known = etag === undefined ? undefined : { state, etag };
+        return etag;
+      },
+      lastKnown: () => known,
+    };
+    return { store, behind: storage.checkpoints, reads: () => reads };
+  };
+  const runtimeOn = (checkpoints: CheckpointStore) => {
+    const storage = openMemoryProjectionStorage();
+    return new ConsumerRuntime({ projections: [streamProjection], views: storage.views, checkpoints, region: 'test', maxAttempts: 1 });
+  };
+
+  it('writes without reading when nobody wrote since', async () => {
+    const { store, reads } = knowingStore();
+    const runtime = runtimeOn(store);
+    await runtime.state('stream');
+    const before = reads();
+    await runtime.saveCursor('stream', 'c1');
+    expect(reads()).toBe(before);
+    expect((await runtime.state('stream')).cursor).toBe('c1');
+  });
+
+  it('decides that nothing changes only on a fresh read', async () => {
+    const { store, behind } = knowingStore();
+    const runtime = runtimeOn(store);
+    await runtime.saveCursor('stream', 'c1');
+    // Another process moved the cursor on: what this store knows says c1 still.
+    const stored = (await behind.get('stream'))!;
+    await behind.put({ ...stored.state, cursor: 'c2' }, { etag: stored.etag });
+    await runtime.saveCursor('stream', 'c1');
+    expect((await behind.get('stream'))!.state.cursor).toBe('c1');
+  });
+});

@@ -155,13 +155,31 @@ describe('the instrumented event store', () => {
     expect(spans.getFinishedSpans().map((s) => s.name)).toEqual(['eventlog.append', 'eventlog.read_stream']);
   });
 
-  it('reports the request units a store says it was charged', async () => {
-    let charged = 12.5;
-    const cosmosLike = Object.assign(new MemoryEventStore(), { meter: { snapshot: () => ({ requestCharge: charged }) } }) as EventStore;
+  it('reports the request units and requests a store says it was charged, by operation and container', async () => {
+    let batch = { operation: 'batch', container: 'events', requests: 1, requestCharge: 12.5 };
+    const metadata = { operation: 'metadata', container: '-', requests: 2, requestCharge: 2 };
+    const cosmosLike = Object.assign(new MemoryEventStore(), { meter: { snapshot: () => ({ byOperation: [batch, metadata] }) } }) as EventStore;
     telemetry.instrumentStore(cosmosLike);
-    expect(points((await reader.collect()).resourceMetrics, METRICS.requestCharge).map((p) => p.value)).toEqual([12.5]);
-    charged = 40;
-    expect(points((await reader.collect()).resourceMetrics, METRICS.requestCharge).map((p) => [p.value, p.attributes['eventlog.region']])).toEqual([[40, 'westeurope']]);
+    const byOperation = (metrics: ResourceMetrics, name: string) =>
+      points(metrics, name).map((p) => [p.attributes['eventlog.cosmos.operation'], p.attributes['eventlog.cosmos.container'], p.value]);
+    let collected = (await reader.collect()).resourceMetrics;
+    expect(byOperation(collected, METRICS.requestCharge)).toEqual([['batch', 'events', 12.5], ['metadata', '-', 2]]);
+    expect(byOperation(collected, METRICS.cosmosRequests)).toEqual([['batch', 'events', 1], ['metadata', '-', 2]]);
+
+    // The views account's storage reports through its own meter; the account-level figures add up.
+    batch = { ...batch, requests: 2, requestCharge: 25 };
+    const views = { meter: { snapshot: () => ({ byOperation: [{ operation: 'read', container: 'views', requests: 3, requestCharge: 3 }, metadata] }) } };
+    telemetry.observeRequestCharge(views);
+    telemetry.observeRequestCharge(views);
+    collected = (await reader.collect()).resourceMetrics;
+    expect(byOperation(collected, METRICS.requestCharge)).toEqual([['batch', 'events', 25], ['metadata', '-', 4], ['read', 'views', 3]]);
+    expect(points(collected, METRICS.requestCharge).every((p) => p.attributes['eventlog.region'] === 'westeurope' && p.attributes['eventlog.store'] === 'cosmos')).toBe(true);
+  });
+
+  it('registers no Cosmos DB metric for stores that report no charges', async () => {
+    telemetry.instrumentStore(new MemoryEventStore());
+    telemetry.observeRequestCharge({ views: {}, checkpoints: {} });
+    expect(points((await reader.collect()).resourceMetrics, METRICS.requestCharge)).toEqual([]);
   });
 });
 

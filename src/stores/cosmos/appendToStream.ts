@@ -17,7 +17,7 @@ import { asResourceBody, eventDocument } from './documents.ts';
 import type { Within } from './deadline.ts';
 import { classifyCosmosError, reportFailure, retryAfterSeconds, toStoreError } from './errors.ts';
 import { readEventsById } from './readStream.ts';
-import { advanceHead, headCheckOperation, headSetOperation, readTip } from './streamHead.ts';
+import { advanceHead, headCheckOperation, headSetOperation, readHeadVersion, readTip } from './streamHead.ts';
 
 // An append is one transactional batch in the stream's partition: Create operations for the events at
 // the sequences after the expected version, plus one operation on the stream head (streamHead.ts).
@@ -26,9 +26,13 @@ import { advanceHead, headCheckOperation, headSetOperation, readTip } from './st
 //   with a filter predicate; a Create of the head for a new stream). "Head at N" proves sequence N
 //   exists, and the unique key refuses N+1 if it exists too, so the batch commits only when the stream
 //   is exactly at N: stale and ahead versions are refused in one round trip, and no gap can appear.
-// - "any" and "exists" read the tip first, then append after it and set the head.
+// - "any" and "exists" first read the head by id (a point read, 1 RU, where the tip is a query), then
+//   send the same batch as for a known version at the head's version. The head may lag behind the events
+//   (never lead): then the head passes its check and an event's Create fails on the unique key, and the
+//   append reads the tip and goes again from there, so a lagging head costs a retry, never a wrong write.
 // - A batch holds at most 100 operations, so an append of 100 events has no room for the head: it reads
-//   the tip first and moves the head afterwards (the head may lag; it is never ahead).
+//   the head first (the tip when the head cannot vouch for the version) and moves the head afterwards
+//   (the head may lag; it is never ahead).
 //
 // The SDK does not throw when an operation fails: every statusCode is read. The failing operation has
 // its own status (409, 412, 404) and all others 424. A write whose outcome is unknown (timeout, 503,
@@ -53,6 +57,12 @@ interface Plan {
   after: number;
   /** True when `after` was read from the events, so the batch only sets the head instead of checking it. */
   verified: boolean;
+  /**
+   * True when `after` is the head's version, read for an "any" or "exists" append: the head may lag, so
+   * an event refused while the head's own check passed means "read the tip and go again", not a
+   * concurrent writer (who would have moved the head and failed its check).
+   */
+  fromHead?: boolean;
 }
 
 type BatchOutcome = { kind: 'committed' } | { kind: 'stored'; events: EventEnvelope[] } | { kind: 'rejected'; statuses: number[] };
@@ -114,6 +124,13 @@ export const appendToStream = async (context: AppendContext, request: AppendRequ
       return (await within(() => readTip(container, streamId))).version;
     } catch (error) {
       throw toStoreError(error, 'reading the stream version');
+    }
+  };
+  const headVersion = async (): Promise<number | undefined> => {
+    try {
+      return await within(() => readHeadVersion(container, streamId));
+    } catch (error) {
+      throw toStoreError(error, 'reading the stream head');
     }
   };
   const readBack = async (): Promise<EventEnvelope[]> => {
@@ -183,14 +200,22 @@ export const appendToStream = async (context: AppendContext, request: AppendRequ
   };
 
   const expected = expectedNumber(request.expectedVersion);
-  let plan: Plan;
-  if (expected !== undefined && headFits) plan = { after: expected, verified: false };
-  else {
+  /** The first plan: from the client's version when the batch can check the head, else from a read of the head (or the tip). */
+  const firstPlan = async (): Promise<Plan> => {
+    if (expected !== undefined && headFits) return { after: expected, verified: false };
+    const head = await headVersion();
+    // A batch with the head in it checks the head's version itself; a 100-event batch relies on the
+    // unique key alone, which is enough once the version is known to exist (the head never leads).
+    if (expected === undefined && head !== undefined) return { after: head, verified: !headFits, fromHead: true };
+    if (expected === undefined && head === undefined && request.expectedVersion === 'any' && headFits) return { after: 0, verified: false, fromHead: true };
+    if (expected !== undefined && head === expected) return { after: expected, verified: true };
+    // No head to vouch for the version (absent, or behind the version asked for): the events decide.
     const current = await tip();
     if ((expected !== undefined && current !== expected) || (request.expectedVersion === 'exists' && current === 0))
       throw new ConcurrencyError(streamId, request.expectedVersion, current);
-    plan = { after: current, verified: true };
-  }
+    return { after: current, verified: true };
+  };
+  let plan = await firstPlan();
 
   let current = plan.after;
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -209,7 +234,8 @@ export const appendToStream = async (context: AppendContext, request: AppendRequ
 
     current = await tip();
     if (current !== plan.after) {
-      const stillHolds = request.expectedVersion === 'exists' && current > 0;
+      const headLagged = plan.fromHead === true && !headFailed;
+      const stillHolds = (request.expectedVersion === 'exists' && current > 0) || (request.expectedVersion === 'any' && headLagged);
       if (!stillHolds) throw new ConcurrencyError(streamId, request.expectedVersion, current);
       plan = { after: current, verified: true };
       continue;

@@ -16,7 +16,7 @@ import {
   type StreamSlice,
 } from '../../core/index.ts';
 import { appendToStream, WRITE_RETRY } from './appendToStream.ts';
-import { readChangeFeed } from './changeFeedReplay.ts';
+import { ChangeFeedReader } from './changeFeedReplay.ts';
 import { acquireCosmosClient, WRITE_REGION, type CosmosClientSettings, type SharedCosmosClient } from './client.ts';
 import { CONTAINER_IDS } from './containers.ts';
 import { deadlineOf, type Within } from './deadline.ts';
@@ -65,6 +65,8 @@ export class CosmosEventStore implements EventStore, ReplaySource {
   private readonly writes: Container;
   private readonly writeRetry: RetryPolicy;
   private readonly within: Within;
+  /** The change feed of this region's copy, for the follower and rebuilds. */
+  private readonly changeFeed: ChangeFeedReader;
   private closed = false;
 
   private constructor(clients: { nearest: SharedCosmosClient; writes: SharedCosmosClient }, database: string, writeRetry: RetryPolicy, within: Within) {
@@ -73,6 +75,7 @@ export class CosmosEventStore implements EventStore, ReplaySource {
     this.writes = clients.writes.client.database(database).container(CONTAINER_IDS.events);
     this.writeRetry = writeRetry;
     this.within = within;
+    this.changeFeed = new ChangeFeedReader(this.nearest);
   }
 
   /** Sends nothing yet: the first request reads the account's metadata, so a store can open while Cosmos DB is down. */
@@ -114,7 +117,7 @@ export class CosmosEventStore implements EventStore, ReplaySource {
 
   async readFrom(cursor: string | undefined, limit: number): Promise<ReplayPage> {
     this.assertOpen();
-    return mapCosmosErrors('change feed read', () => this.within(() => readChangeFeed(this.nearest, cursor, limit)));
+    return mapCosmosErrors('change feed read', () => this.within(() => this.changeFeed.read(cursor, limit)));
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ProjectionStorage } from '../../core/index.ts';
 import { acquireCosmosClient, type CosmosClientSettings } from './client.ts';
 import { CONTAINER_IDS } from './containers.ts';
+import type { RequestMeter } from './requestMeter.ts';
 import type { CosmosConnection } from './settings.ts';
 import { CosmosCheckpointStore, CosmosViewStore } from './viewStore.ts';
 
@@ -8,18 +9,24 @@ export interface CosmosProjectionStorageOptions extends CosmosClientSettings {
   /** The region-local views account. */
   connection: CosmosConnection;
   database: string;
+  /** Writes in one `putMany` from which they go as one bulk execution (viewStore.ts, DEFAULT_BULK_FROM). */
+  bulkFrom?: number;
 }
 
 /** Views and checkpoints of this region, in the `views` container of its own account. */
-export const openCosmosProjectionStorage = async (options: CosmosProjectionStorageOptions): Promise<ProjectionStorage & { views: CosmosViewStore }> => {
+/** The views account's storage, with the account's request meter (what telemetry reports as request units). */
+export type CosmosProjectionStorage = ProjectionStorage & { views: CosmosViewStore; meter: RequestMeter };
+
+export const openCosmosProjectionStorage = async (options: CosmosProjectionStorageOptions): Promise<CosmosProjectionStorage> => {
   const shared = await acquireCosmosClient(options.connection, options);
   const container = shared.client.database(options.database).container(CONTAINER_IDS.views);
-  const views = new CosmosViewStore(container);
+  const views = new CosmosViewStore(container, { bulkFrom: options.bulkFrom });
   const checkpoints = new CosmosCheckpointStore(container);
   let closed = false;
   return {
     views,
     checkpoints,
+    meter: shared.meter,
     close: async () => {
       if (closed) return;
       closed = true;

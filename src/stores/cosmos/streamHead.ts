@@ -1,6 +1,6 @@
 import type { Container, OperationInput } from '@azure/cosmos';
 import { retry, type StreamRef } from '../../core/index.ts';
-import { STREAM_HEAD_ID, streamHeadDocument } from './documents.ts';
+import { STREAM_HEAD_ID, StreamHeadDocument, streamHeadDocument } from './documents.ts';
 import { queryPartition } from './queries.ts';
 
 // The stream head marks "this stream is at version N" inside the stream's partition. Invariant: it is
@@ -29,6 +29,17 @@ export const readTip = async (container: Container, streamId: string, asOf?: str
     1,
   );
   return last === undefined ? { version: 0 } : { version: last.sequence, recordedAt: last.recordedAt };
+};
+
+/**
+ * The head's version by a point read: one request, 1 RU for a document this small ("A point read for a
+ * 1-KB item is equivalent to one Request Unit", https://learn.microsoft.com/azure/cosmos-db/request-units),
+ * where the tip is a query. Undefined when the stream has no head (no stream, or an interrupted 100-event
+ * append of a new stream). The head is never ahead of the events, so sequence `version` exists; it may lag.
+ */
+export const readHeadVersion = async (container: Container, streamId: string): Promise<number | undefined> => {
+  const { resource } = await container.item(STREAM_HEAD_ID, streamId).read<StreamHeadDocument>();
+  return resource === undefined ? undefined : StreamHeadDocument.parse(resource).version;
 };
 
 const headPatch = (version: number, updatedAt: string) => [

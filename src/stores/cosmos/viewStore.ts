@@ -14,6 +14,7 @@ import {
   type ViewWrite,
   type WriteCondition,
 } from '../../core/index.ts';
+import { writeInBulk } from './bulkWrites.ts';
 import { deleteDocument, readDocument, readDocumentIfChanged, writeDocument } from './conditionalWrites.ts';
 import { deadlineOf } from './deadline.ts';
 import { mapCosmosErrors } from './errors.ts';
@@ -25,6 +26,14 @@ const VIEW_KIND = 'view';
 const PROJECTION_KIND = 'projectionState';
 /** Point operations in flight at once for one call (a batch's reads and writes, a dropped generation's deletes). */
 const CONCURRENCY = 16;
+/**
+ * From this many writes in one call, they go as one bulk execution instead of point writes. Measured on
+ * the Cosmos DB test account (same request units either way): 100 writes took 0.27 s as point writes and
+ * 1.0 s in bulk (3 requests instead of 100; the SDK waits 1 s for partial batches), 500 took 0.8-1.2 s
+ * either way (7 requests instead of 500), 1,000 took 1.75 s and 1.15 s (11 instead of 1,000). Live
+ * batches write a few documents and stay point writes; catching up and rebuilding go in bulk.
+ */
+export const DEFAULT_BULK_FROM = 500;
 
 /**
  * Item ids may not hold / \ ? # and are at most 255 characters, while view keys may; so the id is the
@@ -40,6 +49,8 @@ interface StoredView extends ViewDocument {
   kind: typeof VIEW_KIND;
 }
 
+const storedView = (document: ViewDocument): StoredView => ({ id: viewDocumentId(document.view, document.key), kind: VIEW_KIND, ...document });
+
 class Closable {
   protected closed = false;
   protected assertOpen(): void {
@@ -53,10 +64,13 @@ class Closable {
 export class CosmosViewStore extends Closable implements ViewStore {
   readonly kind = 'cosmos';
   private readonly container: Container;
+  private readonly bulkFrom: number;
 
-  constructor(container: Container) {
+  /** `bulkFrom`: the number of writes in one `putMany` from which they go as one bulk execution. */
+  constructor(container: Container, options: { bulkFrom?: number } = {}) {
     super();
     this.container = container;
+    this.bulkFrom = options.bulkFrom ?? DEFAULT_BULK_FROM;
   }
 
   async get(view: string, key: string): Promise<StoredViewDocument | undefined> {
@@ -86,9 +100,8 @@ export class CosmosViewStore extends Closable implements ViewStore {
 
   async put(document: ViewDocument, condition: WriteCondition): Promise<string | undefined> {
     this.assertOpen();
-    const id = viewDocumentId(document.view, document.key);
-    const stored: StoredView = { id, kind: VIEW_KIND, ...document };
-    return writeDocument(this.container, stored, id, condition);
+    const stored = storedView(document);
+    return writeDocument(this.container, stored, stored.id, condition);
   }
 
   /** Point reads (1 RU each for a small document), several in flight: one document per partition leaves nothing cheaper. */
@@ -97,9 +110,17 @@ export class CosmosViewStore extends Closable implements ViewStore {
     return mapLimited(refs, CONCURRENCY, ({ view, key }) => this.get(view, key));
   }
 
+  /** Point writes, several in flight; from `bulkFrom` writes on, one bulk execution (the same conditions, fewer requests). */
   async putMany(writes: readonly ViewWrite[]): Promise<Array<string | undefined>> {
     this.assertOpen();
-    return mapLimited(writes, CONCURRENCY, ({ document, condition }) => this.put(document, condition));
+    if (writes.length < this.bulkFrom) return mapLimited(writes, CONCURRENCY, ({ document, condition }) => this.put(document, condition));
+    return writeInBulk(
+      this.container,
+      writes.map(({ document, condition }) => {
+        const stored = storedView(document);
+        return { document: stored, partitionKey: stored.id, condition };
+      }),
+    );
   }
 
   async delete(view: string, key: string): Promise<void> {
@@ -125,6 +146,8 @@ export class CosmosViewStore extends Closable implements ViewStore {
 
 export class CosmosCheckpointStore extends Closable implements CheckpointStore {
   private readonly container: Container;
+  /** Each record as this store last read or wrote it: a change tried against it saves the read (see lastKnown). */
+  private readonly known = new Map<string, StoredConsumerState>();
 
   constructor(container: Container) {
     super();
@@ -135,12 +158,25 @@ export class CosmosCheckpointStore extends Closable implements CheckpointStore {
     this.assertOpen();
     const id = projectionDocumentId(projection);
     const found = await readDocument(this.container, id, id);
-    return found === undefined ? undefined : { state: ConsumerState.parse(found.state), etag: found._etag };
+    const stored = found === undefined ? undefined : { state: ConsumerState.parse(found.state), etag: found._etag };
+    this.remember(projection, stored);
+    return stored;
   }
 
   async put(state: ConsumerState, condition: WriteCondition): Promise<string | undefined> {
     this.assertOpen();
     const id = projectionDocumentId(state.consumer);
-    return writeDocument(this.container, { id, kind: PROJECTION_KIND, projection: state.consumer, state }, id, condition);
+    const etag = await writeDocument(this.container, { id, kind: PROJECTION_KIND, projection: state.consumer, state }, id, condition);
+    this.remember(state.consumer, etag === undefined ? undefined : { state, etag });
+    return etag;
+  }
+
+  lastKnown(consumer: string): StoredConsumerState | undefined {
+    return this.known.get(consumer);
+  }
+
+  private remember(consumer: string, stored: StoredConsumerState | undefined): void {
+    if (stored === undefined) this.known.delete(consumer);
+    else this.known.set(consumer, stored);
   }
 }

@@ -23,6 +23,10 @@ export const RequestHeaders = z.object({
   'x-ms-documentdb-isquery': flag,
   'x-ms-cosmos-is-query-plan-request': flag,
   'x-ms-cosmos-is-batch-request': flag,
+  /** `false` on the batches of bulk execution: each operation stands alone (handlers/bulk.ts); absent or `true`: all or nothing. */
+  'x-ms-cosmos-batch-atomic': text,
+  /** Of a non-atomic batch: `false` stops at the first failed operation (the rest answered 424, not applied). */
+  'x-ms-cosmos-batch-continue-on-error': text,
   'x-ms-start-epk': text,
   'x-ms-end-epk': text,
   'content-type': text,

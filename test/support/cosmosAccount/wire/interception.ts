@@ -9,7 +9,8 @@ export interface ReceivedRequest {
   via: 'regional' | 'global';
   method: string;
   path: string;
-  kind: 'batch' | 'query' | 'queryPlan' | 'changeFeed' | 'document' | 'metadata';
+  /** `batch`: a transactional batch; `bulk`: a non-atomic batch of bulk execution (handlers/bulk.ts). */
+  kind: 'batch' | 'bulk' | 'query' | 'queryPlan' | 'changeFeed' | 'document' | 'metadata';
   headers: IncomingHttpHeaders;
   body: unknown;
   /** The status it was answered with, once answered (undefined while pending or never answered). */
@@ -33,7 +34,7 @@ export type Interceptor = (request: ReceivedRequest) => Interception | undefined
 export const kindOf = (path: string, headers: IncomingHttpHeaders): ReceivedRequest['kind'] => {
   const flag = (name: string) => String(headers[name]).toLowerCase() === 'true';
   if (headers['x-ms-cosmos-is-query-plan-request'] !== undefined) return 'queryPlan';
-  if (flag('x-ms-cosmos-is-batch-request')) return 'batch';
+  if (flag('x-ms-cosmos-is-batch-request')) return String(headers['x-ms-cosmos-batch-atomic']).toLowerCase() === 'false' ? 'bulk' : 'batch';
   if (flag('x-ms-documentdb-isquery')) return 'query';
   if (headers['a-im'] !== undefined) return 'changeFeed';
   return /\/docs(\/|$)/.test(path) ? 'document' : 'metadata';

@@ -4,6 +4,7 @@ import type { Region } from '../regions/region.ts';
 import { ReplyError, type Handler, type RequestContext } from './context.ts';
 import { databaseAccount } from './handlers/accountDocument.ts';
 import { executeBatch } from './handlers/batch.ts';
+import { executeBulk, isBulk } from './handlers/bulk.ts';
 import { readChanges } from './handlers/changeFeed.ts';
 import { deleteConflict, readConflict, readConflictFeed } from './handlers/conflicts.ts';
 import { createOrUpsertItem, deleteItem, patchItem, readItem, replaceItem } from './handlers/items.ts';
@@ -29,7 +30,7 @@ const isQuery = (context: RequestContext): boolean =>
 const postToDocs: Handler = (context) => {
   if (context.headers['x-ms-cosmos-is-query-plan-request']) return queryPlan(context);
   if (isQuery(context)) return queryItems(context);
-  if (context.headers['x-ms-cosmos-is-batch-request']) return executeBatch(context);
+  if (context.headers['x-ms-cosmos-is-batch-request']) return isBulk(context) ? executeBulk(context) : executeBatch(context);
   return createOrUpsertItem(context);
 };
 

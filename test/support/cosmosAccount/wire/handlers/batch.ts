@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { sizeInBytes } from '../../model/json.ts';
 import { partitionKeyFromHeader, partitionKeyText } from '../../model/partitioning.ts';
 import { PatchSpec } from '../../model/patch.ts';
-import type { Operation } from '../../model/transaction.ts';
-import { itemHeaders, requestPartitionKey, type Handler } from '../context.ts';
-import { badRequest, errorReply } from '../responses.ts';
+import type { Operation, Outcome } from '../../model/transaction.ts';
+import { itemHeaders, requestPartitionKey, type Handler, type RequestContext } from '../context.ts';
+import { badRequest, errorReply, type Reply } from '../responses.ts';
 import { executeTransaction, outcomeCharge } from './transactions.ts';
 
 // A transactional batch (`container.items.batch`): point operations in one logical partition, all
@@ -20,16 +20,16 @@ import { executeTransaction, outcomeCharge } from './transactions.ts';
 export const MAX_BATCH_OPERATIONS = 100;
 export const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 
-const BatchOperation = z.object({
+export const BatchOperation = z.object({
   operationType: z.enum(['Create', 'Upsert', 'Read', 'Delete', 'Replace', 'Patch']),
   id: z.string().optional(),
   partitionKey: z.string().optional(),
   ifMatch: z.string().optional(),
   resourceBody: z.unknown().optional(),
 });
-type BatchOperation = z.infer<typeof BatchOperation>;
+export type BatchOperation = z.infer<typeof BatchOperation>;
 
-const toOperation = (input: BatchOperation): Operation | string => {
+export const toOperation = (input: BatchOperation): Operation | string => {
   const { operationType, id, ifMatch, resourceBody } = input;
   switch (operationType) {
     case 'Create':
@@ -48,15 +48,30 @@ const toOperation = (input: BatchOperation): Operation | string => {
   }
 };
 
-export const executeBatch: Handler = (context) => {
+/** The operations of a batch request, or the answer refusing it whole (malformed, empty, over 100 operations or 2 MB). */
+export const batchOperations = (context: RequestContext): BatchOperation[] | Reply => {
   const parsed = z.array(BatchOperation).safeParse(context.body);
   if (!parsed.success) return badRequest('The batch request is malformed.');
   if (parsed.data.length === 0) return badRequest('Batch request has no operations.');
   if (parsed.data.length > MAX_BATCH_OPERATIONS) return badRequest('Batch request has more operations than what is supported.');
   if (sizeInBytes(context.body) > MAX_BATCH_BYTES) return errorReply(413, 'RequestEntityTooLarge', 'Request size is too large.');
+  return parsed.data;
+};
+
+/** One operation's result as a batch answer carries it. */
+export const operationResult = (operation: Operation, outcome: Outcome) => ({
+  statusCode: outcome.status,
+  ...(outcome.substatus === undefined ? {} : { subStatusCode: outcome.substatus }),
+  requestCharge: outcomeCharge(operation, outcome),
+  ...(outcome.body === undefined ? {} : { eTag: outcome.body._etag, resourceBody: outcome.body }),
+});
+
+export const executeBatch: Handler = (context) => {
+  const inputs = batchOperations(context);
+  if (!Array.isArray(inputs)) return inputs;
   const partitionKey = partitionKeyText(requestPartitionKey(context));
   const operations: Operation[] = [];
-  for (const input of parsed.data) {
+  for (const input of inputs) {
     if (input.partitionKey !== undefined && partitionKeyText(partitionKeyFromHeader(input.partitionKey)) !== partitionKey)
       return badRequest('All operations of a transactional batch must have the partition key of the batch.');
     const operation = toOperation(input);
@@ -64,12 +79,7 @@ export const executeBatch: Handler = (context) => {
     operations.push(operation);
   }
   const { plan, container, partition } = executeTransaction(context, operations);
-  const results = plan.outcomes.map((outcome, index) => ({
-    statusCode: outcome.status,
-    ...(outcome.substatus === undefined ? {} : { subStatusCode: outcome.substatus }),
-    requestCharge: outcomeCharge(operations[index]!, outcome),
-    ...(outcome.body === undefined ? {} : { eTag: outcome.body._etag, resourceBody: outcome.body }),
-  }));
+  const results = plan.outcomes.map((outcome, index) => operationResult(operations[index]!, outcome));
   return {
     status: plan.committed ? 200 : 207,
     body: results,

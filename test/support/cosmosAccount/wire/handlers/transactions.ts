@@ -1,6 +1,7 @@
 import type { ContainerState, PhysicalPartition } from '../../model/container.ts';
 import { planTransaction, type Operation, type Outcome, type TransactionPlan } from '../../model/transaction.ts';
 import { commitTransaction } from '../../writes.ts';
+import type { PartitionKeyValue } from '../../model/partitioning.ts';
 import { containerOf, requestPartitionKey, type RequestContext } from '../context.ts';
 import { pointReadCharge, writeCharge } from '../requestCharge.ts';
 
@@ -10,10 +11,12 @@ export interface ExecutedTransaction {
   partition: PhysicalPartition;
 }
 
-/** Plans the operations in the request's logical partition and, if they all succeed, commits and replicates them. */
-export const executeTransaction = (context: RequestContext, operations: Operation[]): ExecutedTransaction => {
+/**
+ * Plans the operations in one logical partition (the request's, unless an operation of a bulk request
+ * names its own) and, if they all succeed, commits and replicates them.
+ */
+export const executeTransaction = (context: RequestContext, operations: Operation[], partitionKey: PartitionKeyValue = requestPartitionKey(context)): ExecutedTransaction => {
   const container = containerOf(context);
-  const partitionKey = requestPartitionKey(context);
   const plan = planTransaction(container, partitionKey, operations);
   if (plan.committed && plan.writes.length > 0) {
     const record = commitTransaction(context.state, context.region, context.params.db!, container, plan.writes);
