@@ -13,6 +13,10 @@ import { startLocalHost, type LocalHost } from '../../src/local/server.ts';
 import { silentLogger } from '../../src/core/index.ts';
 import { tempDir } from '../support/http.ts';
 
+// Callbacks given to evaluate() run in the page, where these browser globals exist.
+declare const document: { documentElement: { scrollWidth: number; clientWidth: number } };
+declare function getComputedStyle(element: unknown): { textOverflow: string };
+
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORT = { width: 1280, height: 900 };
