@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { encodeConsistencyToken, handleCommand, streamIdOf, type CommandResult, type StreamRef } from '../core/index.ts';
-import type { ApiServices } from '../api/services.ts';
-import type { ApiRequest, ApiResponse } from '../api/types.ts';
-import { parseJsonBody, validate } from '../api/validation.ts';
+import { encodeConsistencyToken, handleCommand, streamIdOf, type CommandResult, type StreamRef } from '../public/index.ts';
+import type { ApiServices } from '../public/index.ts';
+import type { ApiRequest, ApiResponse } from '../public/index.ts';
+import { parseJsonBody, validate } from '../public/index.ts';
 import { hashActivationToken } from './activationToken.ts';
 import { commentDecider } from './comment.ts';
 import { postDecider } from './post.ts';

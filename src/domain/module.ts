@@ -1,5 +1,5 @@
-import type { AppModule, TimerDefinition } from '../app/module.ts';
-import type { Mailer } from '../reactors/mailer.ts';
+import type { AppModule, TimerDefinition } from '../public/index.ts';
+import type { Mailer } from '../public/index.ts';
 import { activationMailReactor, type CircuitSettings } from './activationMail.ts';
 import { CommentEvents, commentDecider } from './comment.ts';
 import { EmailAddressEvents, emailAddressDecider } from './emailAddress.ts';
