@@ -57,7 +57,8 @@ export const runLocalHost = async (definitionOf: (config: Config) => AppDefiniti
   });
 
   const where = config.EVENT_STORE === 'sqlite' ? `data in ${resolve(config.DATA_DIR)}` : `store ${config.EVENT_STORE}`;
-  process.stdout.write(`${name} ${app.services.version} listening on ${host.url}/api (region ${config.REGION}, ${where})\n`);
+  const label = name === 'eventlog' ? `eventlog ${app.services.version}` : `${name} (eventlog ${app.services.version})`;
+  process.stdout.write(`${label} listening on ${host.url}/api (region ${config.REGION}, ${where})\n`);
   process.stdout.write(`stream explorer: ${host.url}/api/explorer/\n`);
   if (config.API_KEY === undefined && config.ADMIN_KEY === undefined)
     logger.warn('API_KEY and ADMIN_KEY are unset: every route is open to anyone who can reach this port');

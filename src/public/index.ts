@@ -2,6 +2,10 @@
 // `eventlog/testing`, `eventlog/functions`, `eventlog/client`, `eventlog/emmett`) is the public API and
 // follows semver (CHANGELOG.md); every other module of the package is private and may change in any release.
 
+// The zod the package validates with: schemas made with it carry their OpenAPI metadata into the
+// app's document, which a second copy of zod in the team's project would not.
+export { z } from 'zod';
+
 // Deciders and their events.
 export type { Decider, DomainEvent } from '../core/decider.ts';
 export { decodeEvent, CorruptEventError, type EventOf, type EventSchemas } from '../core/eventCodec.ts';

@@ -1,0 +1,61 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestApp, type TestApp } from 'eventlog/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ticketsApp } from '../src/app.ts';
+import type { TicketView } from '../src/views.ts';
+
+// The app over HTTP on the in-memory store: commands answer a consistency token, the view is read with
+// `atLeast` that token (no sleeping, no polling), and the reactor leaves its mail in the outbox.
+
+interface CommandAnswer {
+  aggregateId: string;
+  version: number;
+  consistencyToken: string;
+}
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp(ticketsApp);
+});
+afterAll(async () => app?.close());
+
+/** The outbox's mails, waiting (bounded) for the reactor to write one. */
+const outboxMails = async (): Promise<string[]> => {
+  const dir = join(app.dataDir, 'outbox');
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const files = await readdir(dir).catch(() => []);
+    if (files.length > 0) return Promise.all(files.map((file) => readFile(join(dir, file), 'utf8')));
+    await sleep(50);
+  }
+  return [];
+};
+
+describe('the tickets API', () => {
+  it('opens a ticket and shows it in its view at once with atLeast', async () => {
+    const open = await app.post<CommandAnswer>('/api/tickets', { title: 'Printer on fire' });
+    expect(open.status).toBe(201);
+    const view = await app.waitForView<TicketView>('ticket', open.body.aggregateId, open.body.consistencyToken);
+    expect(view.data).toMatchObject({ title: 'Printer on fire', status: 'open', resolution: null });
+  });
+
+  it('closes a ticket, shows the resolution, and mails the watchers through the outbox', async () => {
+    const open = await app.post<CommandAnswer>('/api/tickets', { title: 'Coffee machine empty' });
+    const close = await app.post<CommandAnswer>(`/api/tickets/${open.body.aggregateId}/close`, { resolution: 'Refilled' });
+    expect(close.status).toBe(200);
+    expect(close.body.version).toBe(2);
+    const view = await app.waitForView<TicketView>('ticket', open.body.aggregateId, close.body.consistencyToken);
+    expect(view.data).toMatchObject({ status: 'closed', resolution: 'Refilled' });
+    const mails = await outboxMails();
+    expect(mails.some((mail) => mail.includes(`Subject: Ticket ${open.body.aggregateId} closed`) && mail.includes('Refilled'))).toBe(true);
+  });
+
+  it('answers a problem naming the field for a bad body, and 404 for a ticket that does not exist', async () => {
+    const bad = await app.post<{ errors: Array<{ path: string }> }>('/api/tickets', { title: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e) => e.path)).toContain('body.title');
+    const missing = await app.post<{ type: string }>('/api/tickets/nope/close', { resolution: 'x' });
+    expect(missing.status).toBe(404);
+  });
+});
