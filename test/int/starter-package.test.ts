@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startChildHost, type ChildHost } from '../support/childHost.ts';
+import { tempDirs } from '../support/processes.ts';
+
+// The package as a team gets it: `npm pack` of a fresh build, installed from the npm cache into a copy of
+// examples/starter outside the repository, where the starter's tests pass, its types check against the
+// package's declarations, the `eventlog` bin runs, and `npm start` serves its own aggregate and view.
+
+const root = resolve(import.meta.dirname, '../..');
+const starterDir = join(root, 'examples', 'starter');
+const scratch = tempDirs('eventlog-starter-')();
+
+// npm and the scripts it runs (`#!/usr/bin/env node`) on this Node (22), not on whatever is first on PATH;
+// none of the npm settings of an enclosing `npm test` (its prefix, its scripts' variables) leak into the scratch project.
+const env: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))),
+  PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+  CI: 'true',
+  NO_COLOR: '1',
+  FORCE_COLOR: '0',
+};
+
+const run = (command: string, args: string[], cwd: string, timeoutMs = 300_000) => {
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: timeoutMs });
+  return { code: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
+};
+
+/** The package directory npm would pack, with a build of its own: the checkout's dist/ is left alone. */
+const packPackage = (): string => {
+  const pkg = join(scratch, 'package');
+  mkdirSync(pkg);
+  for (const entry of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'host.json', 'bin', 'src/explorer/static'])
+    cpSync(join(root, entry), join(pkg, entry), { recursive: true });
+  const build = run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.json'), '--outDir', join(pkg, 'dist')], root);
+  expect(build.code, build.output).toBe(0);
+  // --ignore-scripts: prepack would build again, into the checkout.
+  const pack = run('npm', ['pack', '--ignore-scripts', '--pack-destination', scratch], pkg);
+  expect(pack.code, pack.output).toBe(0);
+  const tarball = readdirSync(scratch).find((file) => /^eventlog-.*\.tgz$/.test(file));
+  expect(tarball, pack.output).toBeDefined();
+  return join(scratch, tarball!);
+};
+
+/** The starter copied as a team would copy it, its dependency pointed at the tarball. */
+const copyStarter = (tarball: string): string => {
+  const app = join(scratch, 'tickets');
+  cpSync(starterDir, app, { recursive: true, filter: (source) => !/[/\\](node_modules|dist|\.data|package-lock\.json)$/.test(source) });
+  const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  manifest.dependencies.eventlog = `file:${relative(app, tarball)}`;
+  writeFileSync(join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return app;
+};
+
+/**
+ * Installs from the npm cache only. Where the cache lacks a package's metadata, says which and installs
+ * with --prefer-offline (the registry only for what is missing); where even that fails, undefined.
+ */
+const install = (app: string): { mode: string } | { skipped: string } => {
+  const flags = ['--no-audit', '--no-fund', '--ignore-scripts'];
+  const offline = run('npm', ['install', '--offline', ...flags], app);
+  if (offline.code === 0) return { mode: '--offline' };
+  const reason = /request to (\S+) failed: cache mode is 'only-if-cached'/.exec(offline.output)?.[1] ?? offline.output.split('\n').slice(-5).join(' ');
+  console.warn(`starter package test: offline install not possible (${reason} is not in the npm cache); trying --prefer-offline`);
+  const preferOffline = run('npm', ['install', '--prefer-offline', ...flags], app);
+  if (preferOffline.code === 0) return { mode: '--prefer-offline' };
+  return { skipped: `the starter could not be installed from the npm cache (${reason}) nor with --prefer-offline:\n${preferOffline.output.split('\n').slice(-10).join('\n')}` };
+};
+
+let host: ChildHost | undefined;
+afterAll(async () => {
+  if (host?.process.exitCode === null && host.process.pid !== undefined) {
+    host.process.kill('SIGTERM');
+    await host.exited;
+  }
+});
+
+const postJson = async (url: string, body: unknown) => {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+describe('the packed package in a project of its own', () => {
+  it('installs into a copy of the starter, which passes its tests and serves its aggregate and view', { timeout: 600_000 }, async (context) => {
+    const tarball = packPackage();
+    const app = copyStarter(tarball);
+    const installed = install(app);
+    if ('skipped' in installed) {
+      console.warn(`starter package test skipped: ${installed.skipped}`);
+      context.skip(installed.skipped);
+      return;
+    }
+    console.info(`starter package test: installed ${relative(scratch, tarball)} with npm install ${installed.mode}`);
+    const linked = JSON.parse(readFileSync(join(app, 'node_modules', 'eventlog', 'package.json'), 'utf8')) as { version: string };
+    expect(linked.version).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+
+    // Its tests, on the installed package: the decider spec and the HTTP tests on the in-memory store.
+    const tests = run('npm', ['test'], app);
+    expect(tests.code, tests.output).toBe(0);
+    expect(tests.output).toMatch(/Tests\s+8 passed \(8\)/);
+
+    // Its types against the package's declarations (exports' `types`).
+    const types = run('npm', ['run', 'typecheck'], app);
+    expect(types.code, types.output).toBe(0);
+
+    // The package's bin.
+    const bin = run('npx', ['--no-install', 'eventlog', '--help'], app, 60_000);
+    expect(bin.code, bin.output).toBe(0);
+    expect(bin.output).toMatch(/Usage: eventlog/);
+
+    // `npm start`'s command: the app on the embedded store, on a port of its own.
+    const start = (JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+    expect(start[0]).toBe('node');
+    host = await startChildHost({ DATA_DIR: join(scratch, 'data'), HOST: '127.0.0.1' }, 30_000, { cwd: app, entry: join(app, start.at(-1)!), nodeArgs: start.slice(1, -1) });
+    expect(host.output()).toContain('tickets (eventlog');
+
+    const opened = await postJson(`${host.url}/api/tickets`, { title: 'Printer on fire' });
+    expect(opened.status).toBe(201);
+    const id = opened.body.aggregateId as string;
+    const closed = await postJson(`${host.url}/api/tickets/${id}/close`, { resolution: 'Put it out' });
+    expect(closed).toMatchObject({ status: 200, body: { version: 2 } });
+    const view = await fetch(`${host.url}/api/views/ticket/${id}?atLeast=${encodeURIComponent(closed.body.consistencyToken as string)}`);
+    expect(view.status).toBe(200);
+    expect(((await view.json()) as { data: unknown }).data).toMatchObject({ ticketId: id, title: 'Printer on fire', status: 'closed', resolution: 'Put it out' });
+    const events = (await (await fetch(`${host.url}/api/streams/Ticket/${id}/events`)).json()) as { events: Array<{ type: string }> };
+    expect(events.events.map((e) => e.type)).toEqual(['TicketOpened', 'TicketClosed']);
+
+    host.process.kill('SIGTERM');
+    expect(await host.exited).toBe(0);
+  });
+});
