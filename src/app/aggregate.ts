@@ -102,7 +102,8 @@ export interface Aggregate<Command, Event extends DomainEvent, State> extends Ag
 const TEMPLATE_PARAMETER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
 const parametersOf = (route: string): string[] => [...route.matchAll(TEMPLATE_PARAMETER)].map((match) => match[1]!);
 
-const viewLocation = (view: string, key: string): string => `/api/views/${view}/${encodeURIComponent(key)}`;
+/** Where a view document is read: the `Location` of an answer that names one. */
+export const viewLocation = (view: string, key: string): string => `/api/views/${view}/${encodeURIComponent(key)}`;
 
 /** What is wrong with a command route's declaration, so the start fails with every mistake named. */
 const problemsOf = (spec: CommandRouteSpec<unknown, unknown, unknown>): string[] => {

@@ -8,9 +8,12 @@ import {
   type EventStore,
   type ReactorDefinition,
   type ReactorHandler,
+  CircuitBreaker,
+  CircuitOpenError,
+  MailerUnavailableError,
+  type Mail,
+  type Mailer,
 } from '../public/index.ts';
-import { CircuitBreaker, CircuitOpenError } from '../public/index.ts';
-import { MailerUnavailableError, type Mail, type Mailer } from '../public/index.ts';
 import { hashActivationToken, newActivationToken } from './activationToken.ts';
 import { USER, userStream } from './streams.ts';
 import { userDecider } from './user.ts';

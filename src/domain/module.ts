@@ -1,5 +1,4 @@
-import type { AppModule, TimerDefinition } from '../public/index.ts';
-import type { Mailer } from '../public/index.ts';
+import { type AppModule, type TimerDefinition, type Mailer } from '../public/index.ts';
 import { activationMailReactor, type CircuitSettings } from './activationMail.ts';
 import { CommentEvents, commentDecider } from './comment.ts';
 import { EmailAddressEvents, emailAddressDecider } from './emailAddress.ts';

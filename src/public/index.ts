@@ -16,6 +16,7 @@ export type { SnapshotPolicy } from '../core/snapshot.ts';
 export {
   defineAggregate,
   CommandAnswer,
+  viewLocation,
   type Aggregate,
   type AggregateOptions,
   type CommandInput,
@@ -40,7 +41,7 @@ export type { ReactorContext, ReactorDefinition, ReactorHandler } from '../core/
 export type { AggregateRegistration, AppModule, RawAppendPolicy, TimerContext, TimerDefinition, TimerReport } from '../app/module.ts';
 
 // Commands outside a command route (a reactor's, a timer's, a route of your own).
-export { handleCommand, loadAggregate, COMMAND_RETRY, type CommandResult, type HandleCommandOptions, type LoadedAggregate } from '../core/commandHandler.ts';
+export { handleCommand, loadAggregate, writtenBy, COMMAND_RETRY, type CommandResult, type HandleCommandOptions, type LoadedAggregate } from '../core/commandHandler.ts';
 export { encodeConsistencyToken } from '../core/consistencyToken.ts';
 
 // The log's shapes.
