@@ -99,7 +99,7 @@ describe('the packed package in a project of its own', () => {
     // Its tests, on the installed package: the decider spec and the HTTP tests on the in-memory store.
     const tests = run('npm', ['test'], app);
     expect(tests.code, tests.output).toBe(0);
-    expect(tests.output).toMatch(/Tests\s+8 passed \(8\)/);
+    expect(tests.output).toMatch(/Tests\s+9 passed \(9\)/);
 
     // Its types against the package's declarations (exports' `types`).
     const types = run('npm', ['run', 'typecheck'], app);
