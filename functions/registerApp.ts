@@ -1,6 +1,6 @@
-import type { AppDefinition } from '../src/app/createApp.ts';
+import { definitionOf, type AppSource } from '../src/app/createApp.ts';
 import { openApp, type EventLogApp } from '../src/app/openApp.ts';
-import { loadConfig, type Config } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import { jsonLogger } from '../src/telemetry/logger.ts';
 import { telemetryPlan } from '../src/telemetry/config.ts';
 import { startTelemetry } from '../src/telemetry/sdk.ts';
@@ -17,9 +17,9 @@ export type { FunctionsApp } from './register.ts';
  * the worker loads the entry point, so a bad setting fails the start; the app (its store clients) is
  * opened once per worker process, on the first invocation.
  */
-export const registerApp = (definitionOf: (config: Config) => AppDefinition, env: Record<string, string | undefined> = process.env): FunctionsApp => {
+export const registerApp = (source: AppSource, env: Record<string, string | undefined> = process.env): FunctionsApp => {
   const config = loadConfig(env);
-  const definition = definitionOf(config);
+  const definition = definitionOf(source, config);
   // In Azure, APPLICATIONINSIGHTS_CONNECTION_STRING turns on traces and metrics to Application Insights.
   const plan = telemetryPlan(env);
   let app: Promise<EventLogApp> | undefined;

@@ -4,6 +4,7 @@ import type { Route } from '../api/types.ts';
 import { checkConsumerNames, checkProjectionCatalog, type ProjectionDefinition, type ReactorDefinition } from '../core/index.ts';
 import { streamProjection } from '../consumers/streamProjection.ts';
 import { ReconciliationPolicies } from '../reconciliation/policies.ts';
+import type { Config } from '../config.ts';
 import { appendPolicyOf } from './appendPolicy.ts';
 import type { AggregateRegistration, AppModule, TimerDefinition } from './module.ts';
 
@@ -79,3 +80,9 @@ export function createApp(input: readonly AppModule[] | AppOptions): AppDefiniti
     reconciliation,
   };
 }
+
+/** An app as hosts take it: its definition, or a function of the configuration that builds it (to open a mailer, read a setting). */
+export type AppSource = AppDefinition | ((config: Config) => AppDefinition);
+
+/** The definition of `source` under `config`. */
+export const definitionOf = (source: AppSource, config: Config): AppDefinition => (typeof source === 'function' ? source(config) : source);

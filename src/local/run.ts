@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { routeTable } from '../api/routes.ts';
-import type { AppDefinition } from '../app/createApp.ts';
+import { definitionOf, type AppSource } from '../app/createApp.ts';
 import { openApp } from '../app/openApp.ts';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { ConfigError, loadConfig } from '../config.ts';
 import { explorerRoutes } from '../explorer/routes.ts';
 import { jsonLogger } from '../telemetry/logger.ts';
 import { telemetryPlan } from '../telemetry/config.ts';
@@ -20,8 +20,8 @@ export interface LocalHostRunOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Serves the app `definitionOf(config)` builds until the process is asked to stop. */
-export const runLocalHost = async (definitionOf: (config: Config) => AppDefinition, options: LocalHostRunOptions = {}): Promise<void> => {
+/** Serves the app until the process is asked to stop. */
+export const runLocalHost = async (source: AppSource, options: LocalHostRunOptions = {}): Promise<void> => {
   const env = options.env ?? process.env;
   const name = options.name ?? 'eventlog';
   let config, plan;
@@ -37,7 +37,7 @@ export const runLocalHost = async (definitionOf: (config: Config) => AppDefiniti
   }
   const logger = jsonLogger({ region: config.REGION });
   const telemetry = await startTelemetry(plan, { region: config.REGION, logger });
-  const app = await openApp(config, definitionOf(config), { logger, telemetry });
+  const app = await openApp(config, definitionOf(source, config), { logger, telemetry });
   app.start();
   // The stream explorer is a page of the local host only.
   const localRoutes = routeTable([...app.definition.routes, ...explorerRoutes]);

@@ -3,7 +3,7 @@
 // otherwise); `openApp` opens it in a process of your own. The Functions entry point is
 // `eventlog/functions`.
 
-export { createApp, type AppDefinition, type AppOptions } from '../app/createApp.ts';
+export { createApp, type AppDefinition, type AppOptions, type AppSource } from '../app/createApp.ts';
 export type { AppModule } from '../app/module.ts';
 export { openApp, type EventLogApp, type OpenAppOptions } from '../app/openApp.ts';
 export { runLocalHost, type LocalHostRunOptions } from '../local/run.ts';

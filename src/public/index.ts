@@ -89,4 +89,4 @@ export { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions, type Circ
 export { rejectInStream, reappendPolicy, REJECTED_EVENT_TYPE, type ReconciliationPolicy, type Resolution } from '../reconciliation/policies.ts';
 
 // Joining it all.
-export { createApp, type AppDefinition, type AppOptions } from '../app/createApp.ts';
+export { createApp, type AppDefinition, type AppOptions, type AppSource } from '../app/createApp.ts';

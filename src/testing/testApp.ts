@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routeTable } from '../api/routes.ts';
-import type { AppDefinition } from '../app/createApp.ts';
+import { definitionOf, type AppSource } from '../app/createApp.ts';
 import { openApp, type EventLogApp } from '../app/openApp.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { silentLogger } from '../core/logger.ts';
@@ -29,13 +29,13 @@ export interface TestApp {
 }
 
 /**
- * Starts the app `definitionOf(config)` builds on the in-memory store. `env` sets configuration as the
+ * Starts the app on the in-memory store. `env` sets configuration as the
  * environment would (`{ REACTORS_ENABLED: 'false' }`); the store is always `memory`, the port its own.
  */
-export const startTestApp = async (definitionOf: (config: Config) => AppDefinition, env: Record<string, string> = {}): Promise<TestApp> => {
+export const startTestApp = async (source: AppSource, env: Record<string, string> = {}): Promise<TestApp> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'eventlog-app-'));
   const config = loadConfig({ DATA_DIR: dataDir, ...env, EVENT_STORE: 'memory', PORT: '0', HOST: '127.0.0.1' });
-  const app = await openApp(config, definitionOf(config));
+  const app = await openApp(config, definitionOf(source, config));
   app.start();
   const host = await startLocalHost({
     routes: routeTable(app.definition.routes),

@@ -15,6 +15,8 @@ import {
 } from '../../src/public/index.ts';
 import { deciderSpec } from '../../src/public/testing.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
+import { definitionOf } from '../../src/app/createApp.ts';
+import { loadConfig } from '../../src/config.ts';
 
 // The public API as a team uses it: declarations checked when they are made, a reservation that gives
 // a value to one owner only, a reactor's circuit breaker, and the decider spec's verdicts.
@@ -57,6 +59,13 @@ describe('defineAggregate', () => {
 
   it('refuses an aggregate type that cannot start a stream id', () => {
     expect(() => defineAggregate({ aggregateType: 'Bad-Type', events: CounterEvents, decider: counter })).toThrow(/aggregate type "Bad-Type"/);
+  });
+
+  it('is handed to the hosts as a definition, or as a function of the configuration that builds one', () => {
+    const config = loadConfig({ EVENT_STORE: 'memory', REGION: 'westeurope' });
+    const app = createApp({ aggregates: [declare('counters/{counterId}/increment')] });
+    expect(definitionOf(app, config)).toBe(app);
+    expect(definitionOf((c) => createApp({ name: c.REGION, aggregates: [declare('counters/{counterId}/increment')] }), config).modules[0]?.name).toBe('westeurope');
   });
 
   it('refuses two command routes of one name across the app', () => {
