@@ -131,10 +131,11 @@ describe('the architecture', () => {
     expect(packagesImportedBy('src/domain').filter((p) => p !== 'zod' && !p.startsWith('node:'))).toEqual([]);
   });
 
-  it('keeps the public entry points free of the product: src/public never loads the reference domain or the product', () => {
+  it('keeps the public entry points free of the product: src/public, src/testing and src/local never load the reference domain or the product', () => {
     expect(unitsImportedBy('src/public')).not.toContain('src/domain');
     expect(unitsImportedBy('src/public')).not.toContain('src/product.ts');
     expect(unitsImportedBy('src/testing')).not.toContain('src/domain');
+    expect(unitsImportedBy('src/local')).not.toContain('src/product.ts');
   });
 
   it('never loads the multi-region simulator from production code', () => {
