@@ -123,6 +123,11 @@ describe('the packed package in a project of its own', () => {
     const events = (await (await fetch(`${host.url}/api/streams/Ticket/${id}/events`)).json()) as { events: Array<{ type: string }> };
     expect(events.events.map((e) => e.type)).toEqual(['TicketOpened', 'TicketClosed']);
 
+    // Its commands in the app's OpenAPI document, and the stream explorer's page from the package's static files.
+    const openapi = (await (await fetch(`${host.url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/tickets', '/tickets/{ticketId}/close']));
+    expect((await fetch(`${host.url}/api/explorer/`)).status).toBe(200);
+
     host.process.kill('SIGTERM');
     expect(await host.exited).toBe(0);
   });
