@@ -1,5 +1,5 @@
 // Entry point the Functions host loads (package.json "main"): the product's app, registered in one call.
-import { config, definition, getApp } from './appContext.ts';
-import { registerFunctions } from './register.ts';
+import { productApp } from '../src/product.ts';
+import { registerApp } from './registerApp.ts';
 
-registerFunctions({ definition, config, getApp });
+export const { config, definition, getApp } = registerApp((config) => productApp(config));

@@ -4,6 +4,7 @@ import type { Route } from '../api/types.ts';
 import { checkConsumerNames, checkProjectionCatalog, type ProjectionDefinition, type ReactorDefinition } from '../core/index.ts';
 import { streamProjection } from '../consumers/streamProjection.ts';
 import { ReconciliationPolicies } from '../reconciliation/policies.ts';
+import type { Config } from '../config.ts';
 import { appendPolicyOf } from './appendPolicy.ts';
 import type { AggregateRegistration, AppModule, TimerDefinition } from './module.ts';
 
@@ -30,11 +31,28 @@ const unique = <T>(items: readonly T[], keyOf: (item: T) => string, what: string
   }
 };
 
+/** What `createApp` takes: the app's own declarations (one module without a name) and any further modules. */
+export interface AppOptions extends Omit<AppModule, 'name'> {
+  /** Names the app's own declarations in error messages (default `app`). */
+  name?: string;
+  /** Modules joined with the app's own declarations, such as a module shared by several apps. */
+  modules?: readonly AppModule[];
+}
+
+const modulesOf = (input: readonly AppModule[] | AppOptions): readonly AppModule[] => {
+  if (Array.isArray(input)) return input as readonly AppModule[];
+  const { name = 'app', modules = [], ...own } = input as AppOptions;
+  return [...modules, { name, ...own }];
+};
+
 /**
  * The one place modules are joined. Everything is checked here, once, so a clash (two routes or
  * consumers of one name, a projection name that starts another) fails the start, not a request.
  */
-export const createApp = (modules: readonly AppModule[]): AppDefinition => {
+export function createApp(options: AppOptions): AppDefinition;
+export function createApp(modules: readonly AppModule[]): AppDefinition;
+export function createApp(input: readonly AppModule[] | AppOptions): AppDefinition {
+  const modules = modulesOf(input);
   const all = <T>(pick: (module: AppModule) => readonly T[] | undefined): T[] => modules.flatMap((module) => pick(module) ?? []);
   const projections = [streamProjection, ...all((m) => m.projections)];
   const reactors = all((m) => m.reactors);
@@ -49,7 +67,7 @@ export const createApp = (modules: readonly AppModule[]): AppDefinition => {
   const reconciliation = new ReconciliationPolicies();
   for (const module of modules)
     for (const [aggregateType, policy] of Object.entries(module.reconciliation ?? {})) reconciliation.register(aggregateType, policy);
-  const routes = [...apiRoutes, ...all((m) => m.routes)];
+  const routes = [...apiRoutes, ...all((m) => m.routes), ...aggregates.flatMap((a) => a.routes ?? [])];
   checkRoutes(routes);
   return {
     modules,
@@ -61,4 +79,10 @@ export const createApp = (modules: readonly AppModule[]): AppDefinition => {
     timers,
     reconciliation,
   };
-};
+}
+
+/** An app as hosts take it: its definition, or a function of the configuration that builds it (to open a mailer, read a setting). */
+export type AppSource = AppDefinition | ((config: Config) => AppDefinition);
+
+/** The definition of `source` under `config`. */
+export const definitionOf = (source: AppSource, config: Config): AppDefinition => (typeof source === 'function' ? source(config) : source);

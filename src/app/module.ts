@@ -29,6 +29,8 @@ export interface AggregateRegistration {
   /** The schema of each event type's `data`, by type: the domain's `Events` map, as its deciders read them. */
   events: Readonly<Record<string, z.ZodType>>;
   rawAppend: RawAppendPolicy;
+  /** Its command routes (`defineAggregate` builds them); the app serves them with the module's own routes. */
+  routes?: readonly Route<ApiServices>[];
 }
 
 /** What a timer gets from the host each time it runs. */
@@ -59,6 +61,10 @@ export interface TimerDefinition {
   run(context: TimerContext): Promise<TimerReport | undefined>;
 }
 
+/**
+ * Everything a module adds to an app, as data: its routes, aggregates, views, reactors, timers and
+ * reconciliation policies. `createApp` joins modules and checks them once, at start.
+ */
 export interface AppModule {
   /** For error messages when modules clash. */
   name: string;

@@ -1,6 +1,7 @@
 import { appendEvents, type AppendOutcome } from './appendEvents.ts';
 import type { Decider, DomainEvent } from './decider.ts';
 import { streamIdOf, type EventMetadata, type StreamRef } from './envelope.ts';
+import { encodeConsistencyToken } from './consistencyToken.ts';
 import { ConcurrencyError } from './errors.ts';
 import type { EventStore } from './ports.ts';
 import { retry, type RetryPolicy } from './retry.ts';
@@ -108,4 +109,15 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
   };
   // A concurrent write took the version we decided on: reload and decide again.
   return retry(decideAndAppend, { policy: options.retry ?? COMMAND_RETRY, retryOn: (error) => error instanceof ConcurrencyError });
+};
+
+/**
+ * What a command endpoint answers with: the stream's version after the command, and the consistency
+ * token to read views with `atLeast` (also after a repeat that wrote nothing: the version it found).
+ * A command that wrote nothing to a stream that does not exist has version 0 and no token.
+ */
+export const writtenBy = (stream: StreamRef, result: Pick<CommandResult<unknown>, 'version' | 'appended'>): { version: number; consistencyToken?: string } => {
+  if (result.appended !== undefined) return { version: result.version, consistencyToken: result.appended.consistencyToken };
+  if (result.version === 0) return { version: 0 };
+  return { version: result.version, consistencyToken: encodeConsistencyToken({ streamId: streamIdOf(stream), sequence: result.version }) };
 };

@@ -8,6 +8,7 @@ export * from './consumerStores.ts';
 export * from './decider.ts';
 export * from './envelope.ts';
 export * from './errors.ts';
+export * from './eventCodec.ts';
 export * from './eventIds.ts';
 export * from './expectedVersion.ts';
 export * from './feedDocuments.ts';

@@ -8,9 +8,12 @@ import {
   type EventStore,
   type ReactorDefinition,
   type ReactorHandler,
-} from '../core/index.ts';
-import { CircuitBreaker, CircuitOpenError } from '../reactors/circuitBreaker.ts';
-import { MailerUnavailableError, type Mail, type Mailer } from '../reactors/mailer.ts';
+  CircuitBreaker,
+  CircuitOpenError,
+  MailerUnavailableError,
+  type Mail,
+  type Mailer,
+} from '../public/index.ts';
 import { hashActivationToken, newActivationToken } from './activationToken.ts';
 import { USER, userStream } from './streams.ts';
 import { userDecider } from './user.ts';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ViewKey, type Decider } from '../core/index.ts';
-import { decodeEvent, type EventOf } from './codec.ts';
+import { ViewKey, type Decider, decodeEvent, type EventOf } from '../public/index.ts';
 import { AlreadyExistsError } from './errors.ts';
 
 // A comment: `Comment-{commentId}`, carrying the id of its post. Whether the post takes comments is

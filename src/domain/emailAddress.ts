@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Decider } from '../core/index.ts';
-import { decodeEvent, type EventOf } from './codec.ts';
+import { type Decider, decodeEvent, type EventOf } from '../public/index.ts';
 import { EmailTakenError, ReservationNotHeldError } from './errors.ts';
 
 // The reservation of one normalized email address: `EmailAddress-{sha256(email)}`. Uniqueness comes

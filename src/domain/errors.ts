@@ -1,4 +1,4 @@
-import { ProblemError, NotFoundError } from '../core/index.ts';
+import { ProblemError, NotFoundError } from '../public/index.ts';
 
 // Refusals of the reference domain, each the problem it answers with (code = problem type).
 

@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encodeConsistencyToken, handleCommand, streamIdOf, type CommandResult, type StreamRef } from '../core/index.ts';
-import type { ApiServices } from '../api/services.ts';
-import type { ApiRequest, ApiResponse } from '../api/types.ts';
-import { parseJsonBody, validate } from '../api/validation.ts';
+import { handleCommand, parseJsonBody, validate, viewLocation, writtenBy, type ApiRequest, type ApiResponse, type ApiServices } from '../public/index.ts';
 import { hashActivationToken } from './activationToken.ts';
 import { commentDecider } from './comment.ts';
 import { postDecider } from './post.ts';
@@ -14,16 +11,8 @@ import { userDecider } from './user.ts';
 // Command endpoints: parse, run the decider through the shared command handler, answer with the
 // version and the consistency token (for `GET /api/views/{view}/{key}?atLeast=`).
 
-/** Version and token of the stream after a command, also when the command wrote nothing (a repeat). */
-const written = (stream: StreamRef, result: CommandResult<unknown>) => ({
-  version: result.version,
-  consistencyToken: result.appended?.consistencyToken ?? encodeConsistencyToken({ streamId: streamIdOf(stream), sequence: result.version }),
-});
-
 /** The host's region, and its snapshots for the aggregates that declare them. */
 const commandOptions = (services: ApiServices) => ({ region: services.region, snapshots: services.snapshots });
-
-const viewLocation = (view: string, key: string): string => `/api/views/${view}/${encodeURIComponent(key)}`;
 
 /** What registration takes from the host's configuration. */
 export interface RegistrationSettings {
@@ -53,7 +42,7 @@ export const activateUserHandler = async (request: ApiRequest, services: ApiServ
     { type: 'Activate', userId: path.userId, tokenHash: hashActivationToken(body.token) },
     commandOptions(services),
   );
-  return { status: 200, body: { userId: path.userId, status: 'active', ...written(stream, result) } };
+  return { status: 200, body: { userId: path.userId, status: 'active', ...writtenBy(stream, result) } };
 };
 
 export const createPostHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
@@ -61,7 +50,7 @@ export const createPostHandler = async (request: ApiRequest, services: ApiServic
   const postId = randomUUID();
   const stream = postStream(postId);
   const result = await handleCommand(services.eventStore, postDecider, stream, { type: 'Create', postId, ...body }, commandOptions(services));
-  return { status: 201, headers: { location: viewLocation('post', postId) }, body: { postId, ...written(stream, result) } };
+  return { status: 201, headers: { location: viewLocation('post', postId) }, body: { postId, ...writtenBy(stream, result) } };
 };
 
 export const addCommentHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
@@ -77,12 +66,12 @@ export const addCommentHandler = async (request: ApiRequest, services: ApiServic
     { type: 'Add', commentId, postId: path.postId, ...body },
     commandOptions(services),
   );
-  return { status: 201, headers: { location: viewLocation('post', path.postId) }, body: { commentId, postId: path.postId, ...written(stream, result) } };
+  return { status: 201, headers: { location: viewLocation('post', path.postId) }, body: { commentId, postId: path.postId, ...writtenBy(stream, result) } };
 };
 
 export const deletePostHandler = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
   const { path } = validate({ path: [PostParams, request.params] });
   const stream = postStream(path.postId);
   const result = await handleCommand(services.eventStore, postDecider, stream, { type: 'Delete', postId: path.postId }, commandOptions(services));
-  return { status: 200, body: { postId: path.postId, deleted: true, ...written(stream, result) } };
+  return { status: 200, body: { postId: path.postId, deleted: true, ...writtenBy(stream, result) } };
 };

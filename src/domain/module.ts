@@ -1,5 +1,4 @@
-import type { AppModule, TimerDefinition } from '../app/module.ts';
-import type { Mailer } from '../reactors/mailer.ts';
+import { defineAggregate, type AppModule, type TimerDefinition, type Mailer } from '../public/index.ts';
 import { activationMailReactor, type CircuitSettings } from './activationMail.ts';
 import { CommentEvents, commentDecider } from './comment.ts';
 import { EmailAddressEvents, emailAddressDecider } from './emailAddress.ts';
@@ -57,10 +56,11 @@ export const referenceDomain = (settings: ReferenceDomainSettings): AppModule =>
     // Raw appends (docs/decisions.md, "Hostile input"): a user's registration is bound to its email
     // reservation and its activation to a mail really sent, so both are written by commands only; posts
     // and comments keep no invariant across streams that their views do not already converge on.
-    { aggregateType: USER, decider: userDecider, events: UserEvents, rawAppend: 'commands-only' },
-    { aggregateType: EMAIL_ADDRESS, decider: emailAddressDecider, events: EmailAddressEvents, rawAppend: 'commands-only' },
-    { aggregateType: POST, decider: postDecider, events: PostEvents, rawAppend: 'validated' },
-    { aggregateType: COMMENT, decider: commentDecider, events: CommentEvents, rawAppend: 'validated' },
+    // Their command routes are the module's own `routes` above: their answers are part of the HTTP contract.
+    defineAggregate({ aggregateType: USER, decider: userDecider, events: UserEvents, rawAppend: 'commands-only' }),
+    defineAggregate({ aggregateType: EMAIL_ADDRESS, decider: emailAddressDecider, events: EmailAddressEvents, rawAppend: 'commands-only' }),
+    defineAggregate({ aggregateType: POST, decider: postDecider, events: PostEvents, rawAppend: 'validated' }),
+    defineAggregate({ aggregateType: COMMENT, decider: commentDecider, events: CommentEvents, rawAppend: 'validated' }),
   ],
   projections: domainProjections,
   reactors: [activationMailReactor(settings)],

@@ -1,5 +1,4 @@
-import { badRequest, json, jsonBody as body, notFound, problemResponse, unavailable } from '../api/openapi.ts';
-import type { OperationDoc } from '../api/types.ts';
+import { badRequest, json, jsonBody as body, notFound, problemResponse, unavailable, type OperationDoc } from '../public/index.ts';
 import {
   ActivateUserBody,
   ActivateUserResponse,

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Decider } from '../core/index.ts';
-import { decodeEvent, type EventOf } from './codec.ts';
+import { type Decider, decodeEvent, type EventOf } from '../public/index.ts';
 import { AlreadyExistsError, PostDeletedError, PostNotFoundError } from './errors.ts';
 
 // A post: `Post-{postId}`. Its comments are streams of their own (see comment.ts), so the post's

@@ -1,5 +1,4 @@
-import { defineProjection, defineView, type EventEnvelope } from '../core/index.ts';
-import { decodeEvent } from './codec.ts';
+import { defineProjection, defineView, type EventEnvelope, decodeEvent } from '../public/index.ts';
 import { CommentEvents } from './comment.ts';
 import { EmailAddressEvents } from './emailAddress.ts';
 import { PostEvents } from './post.ts';

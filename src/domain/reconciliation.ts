@@ -1,5 +1,4 @@
-import type { EventEnvelope } from '../core/index.ts';
-import { rejectInStream, type ReconciliationPolicy } from '../reconciliation/policies.ts';
+import { type EventEnvelope, rejectInStream, type ReconciliationPolicy } from '../public/index.ts';
 import { emailAddressDecider, type EmailAddressEvent, type EmailAddressState } from './emailAddress.ts';
 
 // How the reference domain settles events a forced failover lost (see src/reconciliation): only the

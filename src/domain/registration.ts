@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { handleCommand, loadAggregate, type EventStore } from '../core/index.ts';
+import { handleCommand, loadAggregate, type EventStore } from '../public/index.ts';
 import { emailAddressDecider } from './emailAddress.ts';
 import { EmailTakenError } from './errors.ts';
 import { EMAIL_ADDRESS, emailAddressStream, normalizeEmail, userStream } from './streams.ts';

@@ -1,4 +1,4 @@
-import { describeError, type ConsumerControl, type EventStore } from '../core/index.ts';
+import { describeError, type ConsumerControl, type EventStore } from '../public/index.ts';
 import { pendingReservationsKey, RESERVATION_BUCKETS, reservationHour, type PendingReservationsView } from './projections.ts';
 import { resolveReservation, type ReservationOutcome } from './registration.ts';
 

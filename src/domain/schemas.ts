@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AggregateId } from '../core/index.ts';
+import { AggregateId } from '../public/index.ts';
 
 // Request shapes of the domain's command endpoints. Bodies are strict, as the append body is: an
 // unknown (misspelt) field is a 400, never silently ignored.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StreamRef } from '../core/index.ts';
+import type { StreamRef } from '../public/index.ts';
 
 // Stream names of the reference domain: part of the storage format, like the event schemas.
 // One stream per aggregate; the aggregate type is the part of `streamId` before the first `-`.

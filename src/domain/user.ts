@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Decider } from '../core/index.ts';
-import { decodeEvent, type EventOf } from './codec.ts';
+import { type Decider, decodeEvent, type EventOf } from '../public/index.ts';
 import { AlreadyExistsError, InvalidActivationTokenError, RegistrationAbandonedError, UserNotFoundError } from './errors.ts';
 
 // A user account: `User-{userId}`. The first event decides the stream's fate: `UserRegistered`

@@ -1,5 +1,5 @@
 // The local host without its projection poller: the benchmark's measure of the HTTP append path on
-// its own, beside `src/local/main.ts` as shipped. Same app, routes and server; projections not started.
+// its own, beside `src/main.ts` as shipped. Same app, routes and server; projections not started.
 import { routeTable } from '../../src/api/routes.ts';
 import { openApp } from '../../src/app/openApp.ts';
 import { loadConfig } from '../../src/config.ts';

@@ -20,21 +20,21 @@ vi.mock('@azure/functions', () => ({
 
 const dataDir = tempDir('eventlog-functions-');
 let routes: Array<{ name: string; method: string; route: string; authLevel: string }>;
-let projectionCatalog: typeof import('../../functions/appContext.ts').definition.projections;
-let getApp: typeof import('../../functions/appContext.ts').getApp;
+let projectionCatalog: typeof import('../../functions/index.ts').definition.projections;
+let getApp: typeof import('../../functions/index.ts').getApp;
 let changeFeedFunctionName: (projection: string) => string;
 
 beforeAll(async () => {
-  // functions/appContext.ts reads the environment when it loads, as the worker does at start.
+  // functions/index.ts reads the environment when it loads, as the worker does at start.
   vi.stubEnv('EVENT_STORE', 'memory');
   vi.stubEnv('DATA_DIR', dataDir);
   vi.stubEnv('REGION', 'westeurope');
   vi.stubEnv('COSMOS_PREFERRED_LOCATIONS', 'West Europe, North Europe');
   await import('../../functions/index.ts');
-  const { definition } = await import('../../functions/appContext.ts');
+  const { definition } = await import('../../functions/index.ts');
   routes = (await import('../../src/api/routes.ts')).routeTable(definition.routes);
   projectionCatalog = definition.projections;
-  ({ getApp } = await import('../../functions/appContext.ts'));
+  ({ getApp } = await import('../../functions/index.ts'));
   const { consumerFunctionName } = await import('../../functions/register.ts');
   changeFeedFunctionName = (projection) => consumerFunctionName({ kind: 'projection', name: projection });
 });

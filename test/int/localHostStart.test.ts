@@ -10,7 +10,7 @@ import { runProcess, tempDirs } from '../support/processes.ts';
 // Starting the local host as `npm start` does (a child process): what it says when it cannot listen,
 // and where it listens.
 
-const MAIN = fileURLToPath(new URL('../../src/local/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const dataDir = tempDirs('eventlog-start-');
 

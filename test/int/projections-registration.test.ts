@@ -17,7 +17,7 @@ describe('the change-feed trigger registrations', () => {
   });
 
   it('register one trigger per projection on the events container, with region and projection in the lease prefix', async () => {
-    const { definition } = await import('../../functions/appContext.ts');
+    const { definition } = await import('../../functions/index.ts');
     const projectionTriggers = registered.cosmosDB.map(([name]) => name).filter((name) => name.startsWith('project-'));
     expect(projectionTriggers).toEqual(definition.projections.map((p) => `project-${p.name}`));
     expect(registered.cosmosDB[0]![1]).toMatchObject({
@@ -45,7 +45,7 @@ describe('the change-feed trigger registrations', () => {
       data: {}, metadata: {}, recordedAt: '2025-01-01T00:00:00.000Z', region: 'westeurope', _rid: 'x', _ts: 1, _lsn: 1, _etag: '"e"', _self: 's', _attachments: 'a',
     };
     await handler([event], context);
-    const { getApp } = await import('../../functions/appContext.ts');
+    const { getApp } = await import('../../functions/index.ts');
     const read = await (await getApp()).consumers.readView('stream', 'Order-1', { waitMs: 0 });
     expect(read).toMatchObject({ kind: 'found', document: { data: { version: 1, lastEventType: 'Placed' } } });
   });

@@ -20,7 +20,7 @@ vi.mock('@azure/functions', () => ({
 }));
 
 const dataDir = tempDir('eventlog-domain-functions-');
-let getApp: typeof import('../../functions/appContext.ts').getApp;
+let getApp: typeof import('../../functions/index.ts').getApp;
 
 beforeAll(async () => {
   vi.stubEnv('EVENT_STORE', 'memory');
@@ -28,7 +28,7 @@ beforeAll(async () => {
   vi.stubEnv('REGION', 'westeurope');
   vi.stubEnv('EMAIL_RESERVATION_TIMEOUT_SECONDS', '1');
   await import('../../functions/index.ts');
-  ({ getApp } = await import('../../functions/appContext.ts'));
+  ({ getApp } = await import('../../functions/index.ts'));
 });
 afterAll(async () => {
   await (await getApp?.())?.close();

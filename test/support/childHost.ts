@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../src/local/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 export interface ChildHost {
   url: string;
@@ -16,14 +16,17 @@ export interface ChildHostOptions {
   nodeArgs?: string[];
   /** Opens an IPC channel to the child (`child.send`, `process.send` there). */
   ipc?: boolean;
-  /** Another script that starts the host (`npm run start:cosmos`'s). */
+  /** Another script that starts the host (`npm run start:cosmos`'s, a starter's `src/main.ts`). */
   entry?: string;
+  /** Where the process runs (default: this process's directory). */
+  cwd?: string;
 }
 
 /** Runs the local host as a separate Node process, as `npm start` does, and waits until it listens. */
 export const startChildHost = async (env: Record<string, string>, timeoutMs = 20_000, options: ChildHostOptions = {}): Promise<ChildHost> => {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...(options.nodeArgs ?? []), options.entry ?? MAIN], {
     env: { ...process.env, PORT: '0', ...env },
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: options.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -126,6 +126,18 @@ describe('the architecture', () => {
     expect(unitsImportedBy('src/consumers').filter((u) => u !== 'src/core')).toEqual([]);
   });
 
+  it('builds the reference domain on the public API only: src/domain imports src/public, zod and node builtins', () => {
+    expect(unitsImportedBy('src/domain')).toEqual(['src/public']);
+    expect(packagesImportedBy('src/domain').filter((p) => p !== 'zod' && !p.startsWith('node:'))).toEqual([]);
+  });
+
+  it('keeps the public entry points free of the product: src/public, src/testing and src/local never load the reference domain or the product', () => {
+    expect(unitsImportedBy('src/public')).not.toContain('src/domain');
+    expect(unitsImportedBy('src/public')).not.toContain('src/product.ts');
+    expect(unitsImportedBy('src/testing')).not.toContain('src/domain');
+    expect(unitsImportedBy('src/local')).not.toContain('src/product.ts');
+  });
+
   it('never loads the multi-region simulator from production code', () => {
     const production = [...unitGraph.keys()].filter((unit) => unit !== 'src/simulation');
     for (const unit of production) expect(unitsImportedBy(unit), unit).not.toContain('src/simulation');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Decider, DomainEvent } from '../../src/core/index.ts';
-import { CorruptEventError } from '../../src/domain/codec.ts';
+import { CorruptEventError } from '../../src/core/eventCodec.ts';
 import { commentDecider } from '../../src/domain/comment.ts';
 import { emailAddressDecider } from '../../src/domain/emailAddress.ts';
 import {

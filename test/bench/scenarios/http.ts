@@ -8,7 +8,7 @@ import { runWriters } from '../measure.ts';
 /** `shipped`: the local host as `npm start` runs it; `append-only`: the same without its projection poller; `no-op`: HTTP alone. */
 export type HostKind = 'shipped' | 'append-only' | 'no-op';
 const ENTRY: Record<HostKind, string> = {
-  shipped: fileURLToPath(new URL('../../../src/local/main.ts', import.meta.url)),
+  shipped: fileURLToPath(new URL('../../../src/main.ts', import.meta.url)),
   'append-only': fileURLToPath(new URL('../appendOnlyHost.ts', import.meta.url)),
   'no-op': fileURLToPath(new URL('../noopHost.ts', import.meta.url)),
 };

@@ -69,4 +69,4 @@ delete process.env.VIEWS_ENDPOINT;
 delete process.env.VIEWS_KEY;
 delete process.env.VIEWS__accountEndpoint;
 delete process.env.COSMOS__accountEndpoint;
-await import('../../../src/local/main.ts');
+await import('../../../src/main.ts');

@@ -1,5 +1,9 @@
 import type { z } from 'zod';
-import { ProblemError, type EventMetadata } from '../core/index.ts';
+import type { EventMetadata } from './envelope.ts';
+import { ProblemError } from './errors.ts';
+
+// Typed reading of stored events for deciders and views: the zod schemas of an aggregate's event data
+// are its storage format, and a reader checks what it reads against them.
 
 /** Event type -> schema of its `data`: one aggregate's stored events. */
 export type EventSchemas = Record<string, z.ZodType<Record<string, unknown>>>;
