@@ -3,7 +3,9 @@ import type { Config } from '../config.ts';
 import {
   describeError,
   hasGlobalLog,
+  isFeedSource,
   isReplaySource,
+  type FeedSource,
   silentLogger,
   Snapshots,
   type EventStore,
@@ -12,6 +14,11 @@ import {
   type StartedReactor,
 } from '../core/index.ts';
 import { signalAppends } from '../consumers/appendSignal.ts';
+import { EventFeed } from '../consumers/feed/eventFeed.ts';
+import { globalLogFeed } from '../consumers/feed/globalLogFeed.ts';
+import { ConsumerGroups } from '../consumers/groups/consumerGroups.ts';
+import { Signal } from '../consumers/signal.ts';
+import { declaredFields, ViewQueries } from '../consumers/views/viewQueries.ts';
 import { LogFollower } from '../consumers/follower.ts';
 import { globalLogReplay } from '../consumers/globalLogReplay.ts';
 import { ConsumerRuntime } from '../consumers/runtime.ts';
@@ -45,7 +52,16 @@ export interface OpenAppOptions {
   telemetry?: Pick<Telemetry, 'instrumentStore' | 'observeProjections'>;
   /** A store opened by the caller instead of the configured one (a region of the simulation in src/simulation). */
   eventStore?: EventStore;
+  /** SSE streams of `GET /api/feed`: heartbeat interval and how long one stream lasts (tests shorten them). */
+  feedStream?: { heartbeatMs?: number; streamMs?: number };
 }
+
+/** The log as outside readers follow it: by global position where the store has one, else the store's own feed (the change feed). */
+const feedSourceOf = (store: EventStore): FeedSource => {
+  if (hasGlobalLog(store)) return globalLogFeed(store);
+  if (isFeedSource(store)) return store;
+  throw new Error(`the ${store.kind} store offers neither a global log nor a feed`);
+};
 
 /** Starts every reactor of the app with the host's context (its mailer, its client). */
 const startReactors = async (definition: AppDefinition, context: Parameters<StartedReactor['definition']['start']>[0]): Promise<StartedReactor[]> =>
@@ -82,7 +98,14 @@ export const openApp = async (config: Config, definition: AppDefinition, options
   const replay: ReplaySource | undefined = log ? globalLogReplay(log) : isReplaySource(instrumented) ? instrumented : undefined;
   // Appends in this process wake the follower at once instead of after its idle interval.
   let follower: LogFollower | undefined;
-  const store = replay ? signalAppends(instrumented, () => follower?.wake()) : instrumented;
+  // Feed readers and consumer groups waiting in this process look at once too.
+  const appended = new Signal();
+  const store = replay
+    ? signalAppends(instrumented, () => {
+        follower?.wake();
+        appended.notify();
+      })
+    : instrumented;
 
   const storage = await openProjectionStorage(config);
   const snapshotStore = definition.aggregates.some((a) => a.decider.snapshot !== undefined) ? await openSnapshotStore(config) : undefined;
@@ -113,6 +136,14 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     context: { store, consumers, region: config.REGION, logger },
   });
 
+  const feedSource = feedSourceOf(store);
+  // Appends elsewhere (another instance, another process on the same file) are seen by polling: less often on Cosmos DB, where a look costs request units.
+  const pollMs = log ? 100 : 1_000;
+  const feed = new EventFeed({ source: feedSource, region: config.REGION, appended, pollMs, ...options.feedStream });
+  const groups = new ConsumerGroups({ store: storage.groups, source: feedSource, region: config.REGION, appended, pollMs });
+  await storage.queries.prepareFields(declaredFields(definition.projections));
+  const viewQueries = new ViewQueries({ projections: definition.projections, checkpoints: storage.checkpoints, store: storage.queries, region: config.REGION });
+
   const conflicts = conflictCounter(config, options.conflicts);
   const services: ApiServices = {
     eventStore: store,
@@ -122,6 +153,9 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     snapshots,
     pendingConflicts: conflicts.count,
     appendPolicy: definition.appendPolicy,
+    feed,
+    groups,
+    viewQueries,
   };
   return {
     config,

@@ -2,7 +2,9 @@ import type { ProjectionStorage } from '../../core/index.ts';
 import { acquireCosmosClient, type CosmosClientSettings } from './client.ts';
 import { CONTAINER_IDS } from './containers.ts';
 import type { CosmosConnection } from './settings.ts';
-import { CosmosCheckpointStore, CosmosViewStore } from './viewStore.ts';
+import { cosmosGroupStore } from './groupStore.ts';
+import { cosmosViewQueries } from './viewQueries.ts';
+import { CosmosCheckpointStore, CosmosViewStore, VIEW_KIND } from './viewStore.ts';
 
 export interface CosmosProjectionStorageOptions extends CosmosClientSettings {
   /** The region-local views account. */
@@ -20,6 +22,8 @@ export const openCosmosProjectionStorage = async (options: CosmosProjectionStora
   return {
     views,
     checkpoints,
+    queries: cosmosViewQueries(container, VIEW_KIND),
+    groups: cosmosGroupStore(container, () => closed),
     close: async () => {
       if (closed) return;
       closed = true;

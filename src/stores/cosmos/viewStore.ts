@@ -21,7 +21,7 @@ import { mapCosmosErrors } from './errors.ts';
 // Views and projection checkpoints in the `views` container of the region-local account (partition
 // key /id, one document per partition: every access is a point operation by id).
 
-const VIEW_KIND = 'view';
+export const VIEW_KIND = 'view';
 const PROJECTION_KIND = 'projectionState';
 /** Point operations in flight at once for one call (a batch's reads and writes, a dropped generation's deletes). */
 const CONCURRENCY = 16;

@@ -10,6 +10,7 @@ import type {
   ViewWrite,
   WriteCondition,
 } from '../../core/index.ts';
+import { MemoryGroupStore, memoryViewQueries } from './memoryQueries.ts';
 
 /** Applies a write condition to what is stored; the shared rule of both memory stores. */
 const conditionHolds = (current: { etag: string } | undefined, condition: WriteCondition): boolean =>
@@ -81,8 +82,13 @@ export class MemoryCheckpointStore implements CheckpointStore {
 }
 
 /** Views and checkpoints in process memory, beside the memory event store. */
-export const openMemoryProjectionStorage = (): ProjectionStorage & { views: MemoryViewStore } => ({
-  views: new MemoryViewStore(),
-  checkpoints: new MemoryCheckpointStore(),
-  close: async () => {},
-});
+export const openMemoryProjectionStorage = (): ProjectionStorage & { views: MemoryViewStore } => {
+  const views = new MemoryViewStore();
+  return {
+    views,
+    checkpoints: new MemoryCheckpointStore(),
+    queries: memoryViewQueries(() => views.snapshot()),
+    groups: new MemoryGroupStore(),
+    close: async () => {},
+  };
+};
