@@ -3,9 +3,8 @@ import type { Config } from '../config.ts';
 import {
   describeError,
   hasGlobalLog,
-  isFeedSource,
+  feedSourceOf,
   isReplaySource,
-  type FeedSource,
   silentLogger,
   Snapshots,
   type EventStore,
@@ -15,7 +14,6 @@ import {
 } from '../core/index.ts';
 import { signalAppends } from '../consumers/appendSignal.ts';
 import { EventFeed } from '../consumers/feed/eventFeed.ts';
-import { globalLogFeed } from '../consumers/feed/globalLogFeed.ts';
 import { ConsumerGroups } from '../consumers/groups/consumerGroups.ts';
 import { Signal } from '../consumers/signal.ts';
 import { declaredFields, ViewQueries } from '../consumers/views/viewQueries.ts';
@@ -55,13 +53,6 @@ export interface OpenAppOptions {
   /** SSE streams of `GET /api/feed`: heartbeat interval and how long one stream lasts (tests shorten them). */
   feedStream?: { heartbeatMs?: number; streamMs?: number };
 }
-
-/** The log as outside readers follow it: by global position where the store has one, else the store's own feed (the change feed). */
-const feedSourceOf = (store: EventStore): FeedSource => {
-  if (hasGlobalLog(store)) return globalLogFeed(store);
-  if (isFeedSource(store)) return store;
-  throw new Error(`the ${store.kind} store offers neither a global log nor a feed`);
-};
 
 /** Starts every reactor of the app with the host's context (its mailer, its client). */
 const startReactors = async (definition: AppDefinition, context: Parameters<StartedReactor['definition']['start']>[0]): Promise<StartedReactor[]> =>

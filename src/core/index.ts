@@ -13,6 +13,7 @@ export * from './eventIds.ts';
 export * from './expectedVersion.ts';
 export * from './feed.ts';
 export * from './feedDocuments.ts';
+export * from './feedSources.ts';
 export * from './freeze.ts';
 export * from './logger.ts';
 export * from './ports.ts';

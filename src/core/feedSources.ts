@@ -1,4 +1,5 @@
-import { matchesFeedFilter, type FeedEntry, type FeedFilter, type FeedPage, type FeedSource, type FeedStart, type GlobalLog } from '../../core/index.ts';
+import { isFeedSource, matchesFeedFilter, type FeedEntry, type FeedFilter, type FeedPage, type FeedSource, type FeedStart } from './feed.ts';
+import { hasGlobalLog, type EventStore, type GlobalLog } from './ports.ts';
 
 /** Most events one filtered read looks at before it answers with what it found (a sparse category must not hold a request for long). */
 const SCAN_BUDGET = 10_000;
@@ -34,3 +35,10 @@ export const globalLogFeed = (log: GlobalLog): FeedSource => ({
     }
   },
 });
+
+/** The log as outside readers follow it: by global position where the store has one, else the store's own feed (the change feed). */
+export const feedSourceOf = (store: EventStore): FeedSource => {
+  if (hasGlobalLog(store)) return globalLogFeed(store);
+  if (isFeedSource(store)) return store;
+  throw new Error(`the ${store.kind} store offers neither a global log nor a feed`);
+};
