@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineProjection, defineView } from '../../src/core/index.ts';
+import { viewsContainer } from '../../src/stores/cosmos/containers.ts';
 import { onlyProjections, postJson, startTestServer, type TestServer } from '../support/http.ts';
 
 // `GET /api/views/{view}`: the same cases on the embedded SQLite store and on the Cosmos DB test account
@@ -125,6 +126,15 @@ describe.each(['sqlite', 'cosmos'])('view queries on the %s store', (store) => {
       expect(body.errors.map((e) => e.path), query).toContain(field);
       expect(body.errors.map((e) => e.message).join(' '), query).not.toBe('');
     }
+  });
+
+  it.runIf(store === 'cosmos')('on Cosmos DB, queries an indexed copy of the declared fields, since the views container does not index /data', async () => {
+    expect(viewsContainer.indexingPolicy?.excludedPaths).toContainEqual({ path: '/data/*' });
+    const container = server.cosmos!.views.client().database('eventlog').container('views');
+    const { resources } = await container.items.query({ query: "SELECT * FROM c WHERE c.kind = 'view' AND c.key = 't6'" }).fetchAll();
+    expect(resources).toHaveLength(1);
+    expect(resources[0].queryable).toEqual({ status: 'open', votes: 'many', filedAt: '2025-06-01T00:00:00.000Z', urgent: false });
+    expect(resources[0].data).toMatchObject({ status: 'open' });
   });
 
   it('answers 404 for a view no projection declares', async () => {

@@ -1,4 +1,4 @@
-import type { ProjectionStorage } from '../../core/index.ts';
+import type { ProjectionStorage, ViewFields } from '../../core/index.ts';
 import { acquireCosmosClient, type CosmosClientSettings } from './client.ts';
 import { CONTAINER_IDS } from './containers.ts';
 import type { CosmosConnection } from './settings.ts';
@@ -16,13 +16,15 @@ export interface CosmosProjectionStorageOptions extends CosmosClientSettings {
 export const openCosmosProjectionStorage = async (options: CosmosProjectionStorageOptions): Promise<ProjectionStorage & { views: CosmosViewStore }> => {
   const shared = await acquireCosmosClient(options.connection, options);
   const container = shared.client.database(options.database).container(CONTAINER_IDS.views);
-  const views = new CosmosViewStore(container);
+  // The fields views declare queryable: written beside each document by the view store, queried by cosmosViewQueries.
+  let queryable: ViewFields = {};
+  const views = new CosmosViewStore(container, () => queryable);
   const checkpoints = new CosmosCheckpointStore(container);
   let closed = false;
   return {
     views,
     checkpoints,
-    queries: cosmosViewQueries(container, VIEW_KIND),
+    queries: cosmosViewQueries(container, VIEW_KIND, (fields) => (queryable = fields)),
     groups: cosmosGroupStore(container, () => closed),
     close: async () => {
       if (closed) return;

@@ -9,6 +9,7 @@ import {
   type StoredConsumerState,
   type StoredViewDocument,
   type ViewDocument,
+  type ViewFields,
   type ViewRef,
   type ViewStore,
   type ViewWrite,
@@ -38,7 +39,16 @@ const projectionDocumentId = (projection: string): string => `$projection|${proj
 interface StoredView extends ViewDocument {
   id: string;
   kind: typeof VIEW_KIND;
+  /** Copies of the declared queryable fields of `data`: `/data/*` is not indexed, this is (see cosmosViewQueries). */
+  queryable?: JsonObject;
 }
+
+/** The declared fields a document's data holds, copied beside it where the index reaches them. */
+const queryableOf = (data: JsonObject | null, fields: ViewFields): JsonObject | undefined => {
+  if (data === null) return undefined;
+  const copied = Object.fromEntries(Object.keys(fields).filter((field) => Object.hasOwn(data, field)).map((field) => [field, data[field]]));
+  return Object.keys(copied).length === 0 ? undefined : (copied as JsonObject);
+};
 
 class Closable {
   protected closed = false;
@@ -53,10 +63,13 @@ class Closable {
 export class CosmosViewStore extends Closable implements ViewStore {
   readonly kind = 'cosmos';
   private readonly container: Container;
+  /** Fields views declare queryable (set once the app's projections are known). */
+  private readonly queryableFields: () => ViewFields;
 
-  constructor(container: Container) {
+  constructor(container: Container, queryableFields: () => ViewFields = () => ({})) {
     super();
     this.container = container;
+    this.queryableFields = queryableFields;
   }
 
   async get(view: string, key: string): Promise<StoredViewDocument | undefined> {
@@ -87,7 +100,8 @@ export class CosmosViewStore extends Closable implements ViewStore {
   async put(document: ViewDocument, condition: WriteCondition): Promise<string | undefined> {
     this.assertOpen();
     const id = viewDocumentId(document.view, document.key);
-    const stored: StoredView = { id, kind: VIEW_KIND, ...document };
+    const queryable = queryableOf(document.data, this.queryableFields());
+    const stored: StoredView = { id, kind: VIEW_KIND, ...document, ...(queryable === undefined ? {} : { queryable }) };
     return writeDocument(this.container, stored, id, condition);
   }
 
