@@ -1,9 +1,6 @@
 import {
   isAbsentView,
   typedFieldValue,
-  type ConsumerGroupStore,
-  type GroupState,
-  type StoredGroupState,
   type StoredViewDocument,
   type StoredViewQuery,
   type ViewCondition,
@@ -45,25 +42,3 @@ export const memoryViewQueries = (documents: () => StoredViewDocument[]): ViewQu
     };
   },
 });
-
-export class MemoryGroupStore implements ConsumerGroupStore {
-  private readonly groups = new Map<string, StoredGroupState>();
-  private version = 0;
-
-  async get(group: string): Promise<StoredGroupState | undefined> {
-    const found = this.groups.get(group);
-    return found === undefined ? undefined : structuredClone(found);
-  }
-
-  async put(state: GroupState, condition: { absent: true } | { etag: string }): Promise<string | undefined> {
-    const current = this.groups.get(state.group);
-    if ('absent' in condition ? current !== undefined : current?.etag !== condition.etag) return undefined;
-    const etag = String(++this.version);
-    this.groups.set(state.group, { state: structuredClone(state), etag });
-    return etag;
-  }
-
-  async list(): Promise<string[]> {
-    return [...this.groups.keys()].sort();
-  }
-}
