@@ -90,6 +90,44 @@ describe('the feed on Cosmos DB', () => {
     },
   );
 
+  it('resumes behind an event in the middle of a page, even when another feed range has new events to give first', { timeout: 60_000 }, async () => {
+    const client = createEventLogClient({ url: server.url });
+    /** An SSE connection to a category's feed (from now, or after `lastEventId`) and a reader of its next messages. */
+    const connect = async (category: string, lastEventId?: string) => {
+      const connection = new AbortController();
+      const response = await server.request(`/api/feed?category=${category}&after=now`, {
+        headers: { accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
+        signal: connection.signal,
+      });
+      const messages = parseServerSentEvents(response.body!)[Symbol.asyncIterator]();
+      return {
+        take: async (count: number) => {
+          const taken: Array<{ id: string; ref: string }> = [];
+          while (taken.length < count) {
+            const { value } = await messages.next();
+            const event = JSON.parse(value!.data) as FeedEvent;
+            taken.push({ id: value!.id!, ref: `${event.streamId}/${event.sequence}` });
+          }
+          return taken;
+        },
+        close: () => connection.abort(),
+      };
+    };
+    // Several categories, so that in some the first stream's partition is not the first feed range.
+    for (const category of ['MidA', 'MidB', 'MidC', 'MidD']) {
+      // Caught up at the tail of the feed, the follower reads the three events as one page.
+      const live = await connect(category);
+      await client.append({ aggregateType: category, aggregateId: 'first' }, Array.from({ length: 3 }, () => ({ type: 'Added', data: {} })));
+      const [firstEvent] = await live.take(3);
+      live.close();
+      for (let s = 0; s < 10; s++) await client.append({ aggregateType: category, aggregateId: `s${s}` }, [{ type: 'Added', data: {} }]);
+      const resumed = await connect(category, firstEvent!.id);
+      const rest = await resumed.take(12);
+      resumed.close();
+      expect(rest.map((m) => m.ref).sort(), category).toEqual([`${category}-first/2`, `${category}-first/3`, ...Array.from({ length: 10 }, (_, s) => `${category}-s${s}/1`)].sort());
+    }
+  });
+
   it('refuses a cursor of another filter: a stream cursor does not serve the category', async () => {
     const client = createEventLogClient({ url: server.url });
     await client.append({ aggregateType: 'Cart', aggregateId: 'scoped' }, [{ type: 'Added', data: {} }]);

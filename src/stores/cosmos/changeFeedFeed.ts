@@ -9,9 +9,11 @@ import { withoutSystemProperties } from './conditionalWrites.ts';
 // one scope does not serve another, so a stream's feed (its partition key) has cursors of its own.
 // A continuation names the place after a whole page, while each event needs an id of its own (an SSE
 // message id): an event's cursor is the place its page started from, the page size, and how many of
-// the page's documents come before and with it. The documents after a continuation come back in the
-// same order (events are never changed, so none moves later in the feed), so the page read again from
-// there with that size holds them first, and the ones already delivered are skipped.
+// the page's documents come before and with it, named by the page's first document. Read again from that
+// place, a feed range returns the same documents first (events are never changed, so none moves later
+// in its range's feed), but a container's feed goes through its feed ranges in turn, and a range that
+// had nothing the first time may come first now: its documents are new and are all delivered, while the
+// skip waits in the cursor for the page that starts with the named document again.
 
 /** Where a page starts: the beginning, a point in time (a feed "from now" that can be read again), or a continuation. */
 const PageStart = z.union([
@@ -21,7 +23,12 @@ const PageStart = z.union([
 ]);
 type PageStart = z.infer<typeof PageStart>;
 
-const StoreCursor = z.object({ start: PageStart, size: z.number().int().min(1), skip: z.number().int().min(0) });
+/** Documents already delivered from the page that starts with document `first` (`{streamId}|{id}`). */
+const Skip = z.object({ first: z.string(), count: z.number().int().min(1) });
+type Skip = z.infer<typeof Skip>;
+
+/** At most one pending skip per feed range, so a handful; more means a cursor that was not made here. */
+const StoreCursor = z.object({ start: PageStart, size: z.number().int().min(1), skips: z.array(Skip).max(1000) });
 type StoreCursor = z.infer<typeof StoreCursor>;
 
 const encode = (cursor: StoreCursor): string => JSON.stringify(cursor);
@@ -44,23 +51,35 @@ const startFrom = (start: PageStart, filter: FeedFilter) => {
 
 export const changeFeedScopeOf = (filter: FeedFilter): string => (filter.streamId === undefined ? '*' : `stream:${filter.streamId}`);
 
+const documentKey = (document: unknown): string | undefined => {
+  const { streamId, id } = (document ?? {}) as { streamId?: unknown; id?: unknown };
+  return typeof id === 'string' ? `${String(streamId)}|${id}` : undefined;
+};
+
 export const readChangeFeedPage = async (container: Container, filter: FeedFilter, from: FeedStart, limit: number): Promise<FeedPage> => {
   const cursor: StoreCursor =
     from.from === 'cursor'
       ? decode(from.cursor)
-      : { start: from.from === 'now' ? { kind: 'time', at: new Date().toISOString() } : { kind: 'beginning' }, size: limit, skip: 0 };
+      : { start: from.from === 'now' ? { kind: 'time', at: new Date().toISOString() } : { kind: 'beginning' }, size: limit, skips: [] };
   const iterator = container.items.getChangeFeedIterator({ changeFeedStartFrom: startFrom(cursor.start, filter), maxItemCount: cursor.size });
   const response = await iterator.readNext();
   const documents = (response.result ?? []) as unknown[];
+  // The skip of this page, if it is the page an earlier read delivered part of; others stay pending.
+  const first = documentKey(documents[0]);
+  const skip = cursor.skips.find((s) => s.first === first)?.count ?? 0;
+  const pending = cursor.skips.filter((s) => s.first !== first);
   const entries: FeedEntry[] = [];
   documents.forEach((document, index) => {
-    if (index < cursor.skip || isMarkedNonEvent(document)) return;
+    if (index < skip || isMarkedNonEvent(document)) return;
     const parsed = FeedEvent.safeParse(withoutSystemProperties(document as Record<string, unknown>));
     if (parsed.success && matchesFeedFilter(filter, parsed.data))
-      entries.push({ event: parsed.data, cursor: encode({ start: cursor.start, size: cursor.size, skip: index + 1 }) });
+      entries.push({ event: parsed.data, cursor: encode({ start: cursor.start, size: cursor.size, skips: [...pending, { first: first!, count: index + 1 }] }) });
   });
   const token = response.continuationToken;
+  const delivered = Math.max(skip, documents.length);
   const next: StoreCursor =
-    token === undefined ? { ...cursor, skip: Math.max(cursor.skip, documents.length) } : { start: { kind: 'continuation', token }, size: limit, skip: 0 };
+    token === undefined
+      ? { ...cursor, skips: first === undefined || delivered === 0 ? cursor.skips : [...pending, { first, count: delivered }] }
+      : { start: { kind: 'continuation', token }, size: limit, skips: pending };
   return { entries, cursor: encode(next), caughtUp: response.statusCode === StatusCodes.NotModified };
 };
