@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventLogClient } from '../../src/client/index.ts';
 import { parseServerSentEvents } from '../../src/client/sse.ts';
 import type { FeedEvent } from '../../src/core/index.ts';
+import { sequencesByStream } from '../support/feed.ts';
 import { startTestServer, type TestServer } from '../support/http.ts';
 
 // The feed and a consumer group on Cosmos DB (the test account in test/support/cosmosAccount): the
@@ -19,13 +20,6 @@ const STREAMS = 8;
 const APPENDS_PER_STREAM = 10;
 const EVENTS_PER_APPEND = 5;
 const TOTAL = STREAMS * APPENDS_PER_STREAM * EVENTS_PER_APPEND;
-
-/** Per stream, the sequences in the order they were seen. */
-const sequencesByStream = (events: readonly FeedEvent[]): Map<string, number[]> => {
-  const byStream = new Map<string, number[]>();
-  for (const event of events) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event.sequence]);
-  return byStream;
-};
 
 describe('the feed on Cosmos DB', () => {
   it(

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServerSentEvents, type SseMessage } from '../../src/client/sse.ts';
 import type { FeedEvent } from '../../src/core/index.ts';
+import { sequencesByStream } from '../support/feed.ts';
 import { postJson, startTestServer, type TestServer } from '../support/http.ts';
 
 // The feed and consumer groups through HTTP on the embedded store: many writers, a Server-Sent Events
@@ -56,13 +57,6 @@ const next = async (server: TestServer, group: string, member: string, query = '
   const response = await server.request(`/api/consumers/${group}/next?member=${member}${query}`);
   expect(response.status).toBe(200);
   return (await response.json()) as Batch;
-};
-
-/** Per stream, the sequences in the order they were seen. */
-const sequencesByStream = (events: readonly FeedEvent[]): Map<string, number[]> => {
-  const byStream = new Map<string, number[]>();
-  for (const event of events) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event.sequence]);
-  return byStream;
 };
 
 const contiguousFromOne = (sequences: readonly number[]): boolean => sequences.every((sequence, index) => sequence === index + 1);
