@@ -13,8 +13,15 @@ export const toApiRequest = async (request: HttpRequest, method: string): Promis
   return { method, params: { ...request.params }, query: new URLSearchParams(request.query), headers, body: body?.byteLength ? body : undefined };
 };
 
+/** Chunks of a streamed answer as the Functions host takes them (HTTP streams, enabled in index.ts). */
+async function* bytesOf(chunks: AsyncIterable<string>): AsyncIterable<Uint8Array> {
+  for await (const chunk of chunks) yield Buffer.from(chunk, 'utf8');
+}
+
 export const toHttpResponse = (response: ApiResponse): HttpResponseInit =>
-  response.rawBody !== undefined
+  response.stream !== undefined
+    ? { status: response.status, headers: response.headers, body: bytesOf(response.stream) }
+    : response.rawBody !== undefined
     ? { status: response.status, headers: response.headers, body: response.rawBody }
     : { status: response.status, headers: response.headers, jsonBody: response.body };
 

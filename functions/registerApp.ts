@@ -1,3 +1,4 @@
+import { app as functionsHost } from '@azure/functions';
 import { definitionOf, type AppSource } from '../src/app/createApp.ts';
 import { openApp, type EventLogApp } from '../src/app/openApp.ts';
 import { loadConfig } from '../src/config.ts';
@@ -28,6 +29,8 @@ export const registerApp = (source: AppSource, env: Record<string, string | unde
       openApp(config, definition, { telemetry }),
     ));
   const registered = { definition, config, getApp };
+  // The feed's Server-Sent Events are a streamed response (https://learn.microsoft.com/azure/azure-functions/functions-reference-node#http-streams).
+  functionsHost.setup({ enableHttpStream: true });
   registerFunctions(registered);
   return registered;
 };

@@ -93,6 +93,8 @@ export const buildOpenApiDocument = (routes: readonly DocumentedRoute[]) => {
     tags: [
       { name: 'streams', description: 'Append and read events.' },
       { name: 'views', description: 'Read models projected from the log, per region.' },
+      { name: 'feed', description: 'The log as outside services follow it: pages, long polls, Server-Sent Events.' },
+      { name: 'consumers', description: 'Consumer groups: persistent subscriptions with acknowledgements.' },
       { name: 'projections', description: 'Status and control of the projections.' },
       { name: 'operations', description: 'Health and metadata.' },
     ],

@@ -1,14 +1,17 @@
+import { ackBatch, createGroup, getGroup, listGroups, listParked, nackBatch, nextBatch, replayParked } from './handlers/consumerGroups.ts';
+import { readFeed } from './handlers/feed.ts';
 import { health } from './handlers/health.ts';
 import { apiIndex, navigationOperations, streamIdPath } from './handlers/navigation.ts';
 import { listProjections, pauseConsumer, rebuildProjection, resumeProjection } from './handlers/projections.ts';
 import { appendToStream, getStream, readStream } from './handlers/streams.ts';
-import { getView } from './handlers/views.ts';
+import { getView, listView } from './handlers/views.ts';
+import { feedOperations } from './feedOperations.ts';
 import { openApiResponse } from './openapi.ts';
 import { apiOperations } from './operations.ts';
 import type { ApiServices } from './services.ts';
 import type { Route } from './types.ts';
 
-/** The product's generic routes: streams, views, consumers, health. Modules add their own beside them. */
+/** The product's generic routes: streams, views, the feed, consumer groups, projections, health. Modules add their own beside them. */
 export const apiRoutes: readonly Route<ApiServices>[] = [
   { name: 'health', method: 'GET', route: 'health', authLevel: 'anonymous', handle: health, doc: apiOperations.health },
   {
@@ -29,6 +32,16 @@ export const apiRoutes: readonly Route<ApiServices>[] = [
   },
   { name: 'getStream', method: 'GET', route: 'streams/{aggregateType}/{aggregateId}', authLevel: 'function', handle: getStream, doc: apiOperations.getStream },
   { name: 'getView', method: 'GET', route: 'views/{view}/{key}', authLevel: 'function', handle: getView, doc: apiOperations.getView },
+  { name: 'listView', method: 'GET', route: 'views/{view}', authLevel: 'function', handle: listView, doc: feedOperations.listView },
+  { name: 'readFeed', method: 'GET', route: 'feed', authLevel: 'function', handle: readFeed, doc: feedOperations.readFeed },
+  { name: 'listConsumerGroups', method: 'GET', route: 'consumers', authLevel: 'function', handle: listGroups, doc: feedOperations.listGroups },
+  { name: 'createConsumerGroup', method: 'POST', route: 'consumers/{group}', authLevel: 'function', handle: createGroup, doc: feedOperations.createGroup },
+  { name: 'getConsumerGroup', method: 'GET', route: 'consumers/{group}', authLevel: 'function', handle: getGroup, doc: feedOperations.getGroup },
+  { name: 'nextBatch', method: 'GET', route: 'consumers/{group}/next', authLevel: 'function', handle: nextBatch, doc: feedOperations.nextBatch },
+  { name: 'ackBatch', method: 'POST', route: 'consumers/{group}/ack', authLevel: 'function', handle: ackBatch, doc: feedOperations.ackBatch },
+  { name: 'nackBatch', method: 'POST', route: 'consumers/{group}/nack', authLevel: 'function', handle: nackBatch, doc: feedOperations.nackBatch },
+  { name: 'listParked', method: 'GET', route: 'consumers/{group}/parked', authLevel: 'function', handle: listParked, doc: feedOperations.listParked },
+  { name: 'replayParked', method: 'POST', route: 'consumers/{group}/parked/replay', authLevel: 'function', handle: replayParked, doc: feedOperations.replayParked },
   { name: 'listProjections', method: 'GET', route: 'projections', authLevel: 'function', handle: listProjections, doc: apiOperations.listProjections },
   { name: 'rebuildProjection', method: 'POST', route: 'projections/{name}/rebuild', authLevel: 'admin', handle: rebuildProjection, doc: apiOperations.rebuildProjection },
   { name: 'resumeProjection', method: 'POST', route: 'projections/{name}/resume', authLevel: 'admin', handle: resumeProjection, doc: apiOperations.resumeProjection },

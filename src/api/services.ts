@@ -1,4 +1,4 @@
-import type { ConsumerControl, EventStore, NewEvent, Snapshots, StreamRef } from '../core/index.ts';
+import type { ConsumerControl, ConsumerGroupService, EventStore, FeedService, NewEvent, Snapshots, StreamRef, ViewQueryService } from '../core/index.ts';
 
 /**
  * What the raw append route may write, by aggregate type; the app builds it from the aggregates its
@@ -17,6 +17,12 @@ export interface ApiServices {
   version: string;
   /** The region's projections and reactors: views, status and control. */
   consumers: ConsumerControl;
+  /** The log as outside services follow it: `GET /api/feed`, page by page or as Server-Sent Events. */
+  feed: FeedService;
+  /** Persistent subscriptions: `/api/consumers/{group}`. */
+  groups: ConsumerGroupService;
+  /** Queries over views: `GET /api/views/{view}`. */
+  viewQueries: ViewQueryService;
   /** Guards the raw append route for the aggregate types the app registers. */
   appendPolicy: AppendPolicy;
   /** Snapshots of the aggregates that declare them, for command handlers; absent when the host keeps none. */

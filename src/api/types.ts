@@ -10,6 +10,8 @@ export interface ApiRequest {
   headers: Record<string, string | undefined>;
   /** Raw body; undefined when there is none. */
   body?: Uint8Array;
+  /** Aborted when the client goes away (hosts that can tell): long polls and streams stop early. */
+  signal?: AbortSignal;
 }
 
 export interface ApiResponse {
@@ -19,6 +21,8 @@ export interface ApiResponse {
   body?: unknown;
   /** Pre-serialized body (HTML, text) with its content type in `headers`. */
   rawBody?: string;
+  /** A body written as it is produced (Server-Sent Events), chunk by chunk, until it ends. */
+  stream?: AsyncIterable<string>;
 }
 
 /** Mirrors Azure Functions' authLevel, which the local host enforces the same way. */

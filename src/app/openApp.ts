@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import {
   describeError,
   hasGlobalLog,
+  feedSourceOf,
   isReplaySource,
   silentLogger,
   Snapshots,
@@ -12,6 +13,10 @@ import {
   type StartedReactor,
 } from '../core/index.ts';
 import { signalAppends } from '../consumers/appendSignal.ts';
+import { EventFeed } from '../consumers/feed/eventFeed.ts';
+import { ConsumerGroups } from '../consumers/groups/consumerGroups.ts';
+import { Signal } from '../consumers/signal.ts';
+import { declaredFields, ViewQueries } from '../consumers/views/viewQueries.ts';
 import { LogFollower } from '../consumers/follower.ts';
 import { globalLogReplay } from '../consumers/globalLogReplay.ts';
 import { ConsumerRuntime } from '../consumers/runtime.ts';
@@ -45,6 +50,8 @@ export interface OpenAppOptions {
   telemetry?: Pick<Telemetry, 'instrumentStore' | 'observeProjections' | 'observeRequestCharge'>;
   /** A store opened by the caller instead of the configured one (a region of the simulation in src/simulation). */
   eventStore?: EventStore;
+  /** SSE streams of `GET /api/feed`: heartbeat interval and how long one stream lasts (tests shorten them). */
+  feedStream?: { heartbeatMs?: number; streamMs?: number };
 }
 
 /** Starts every reactor of the app with the host's context (its mailer, its client). */
@@ -82,7 +89,14 @@ export const openApp = async (config: Config, definition: AppDefinition, options
   const replay: ReplaySource | undefined = log ? globalLogReplay(log) : isReplaySource(instrumented) ? instrumented : undefined;
   // Appends in this process wake the follower at once instead of after its idle interval.
   let follower: LogFollower | undefined;
-  const store = replay ? signalAppends(instrumented, () => follower?.wake()) : instrumented;
+  // Feed readers and consumer groups waiting in this process look at once too.
+  const appended = new Signal();
+  const store = replay
+    ? signalAppends(instrumented, () => {
+        follower?.wake();
+        appended.notify();
+      })
+    : instrumented;
 
   const storage = await openProjectionStorage(config);
   // The views account's request units, where it is another account than the log's (Cosmos DB only).
@@ -115,6 +129,14 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     context: { store, consumers, region: config.REGION, logger },
   });
 
+  const feedSource = feedSourceOf(store);
+  // Appends elsewhere (another instance, another process on the same file) are seen by polling: less often on Cosmos DB, where a look costs request units.
+  const pollMs = log ? 100 : 1_000;
+  const feed = new EventFeed({ source: feedSource, region: config.REGION, appended, pollMs, ...options.feedStream });
+  const groups = new ConsumerGroups({ store: storage.groups, source: feedSource, region: config.REGION, appended, pollMs });
+  await storage.queries.prepareFields(declaredFields(definition.projections));
+  const viewQueries = new ViewQueries({ projections: definition.projections, checkpoints: storage.checkpoints, store: storage.queries, region: config.REGION });
+
   const conflicts = conflictCounter(config, options.conflicts);
   const services: ApiServices = {
     eventStore: store,
@@ -124,6 +146,9 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     snapshots,
     pendingConflicts: conflicts.count,
     appendPolicy: definition.appendPolicy,
+    feed,
+    groups,
+    viewQueries,
   };
   return {
     config,

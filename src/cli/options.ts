@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { createEventLogClient, type EventLogClient } from '../client/index.ts';
+import { createEventLogClient, type EventLogClient, type RetryPolicy } from '../client/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { durationOption } from './duration.ts';
 import { usageError } from './errors.ts';
@@ -41,9 +41,9 @@ export const withHttpOptions = (command: Command, env: NodeJS.ProcessEnv = proce
 export const stopSignalOf = (interrupt: AbortSignal, timeoutMs: number | undefined): AbortSignal =>
   timeoutMs === undefined ? interrupt : AbortSignal.any([interrupt, AbortSignal.timeout(timeoutMs)]);
 
-export const clientFrom = (options: HttpOptions): EventLogClient => {
+export const clientFrom = (options: HttpOptions, retry?: Partial<RetryPolicy>): EventLogClient => {
   try {
-    return createEventLogClient({ url: options.url, apiKey: options.key, timeoutMs: options.requestTimeout });
+    return createEventLogClient({ url: options.url, apiKey: options.key, timeoutMs: options.requestTimeout, ...(retry === undefined ? {} : { retry }) });
   } catch (error) {
     throw usageError(`--url: ${(error as Error).message}`);
   }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageInfo } from '../packageInfo.ts';
 import { appendCommand } from './commands/append.ts';
+import { consumeCommand } from './commands/consume.ts';
 import { failoverCommand } from './commands/failover.ts';
 import { initCommand } from './commands/init.ts';
 import { openApiCommand } from './commands/openapi.ts';
@@ -26,11 +27,12 @@ const configure = (command: Command, context: CliContext): void => {
 /** The `eventlog` command tree. */
 export const buildProgram = (context: CliContext): Command => {
   const program = new Command('eventlog')
-    .description('Admin tool of the event log: read, append and tail streams over HTTP, control projections, export and import stores, create containers, move the write region.')
+    .description('Admin tool of the event log: read, append and tail streams over HTTP, consume a consumer group, control projections, export and import stores, create containers, move the write region.')
     .version(packageInfo.version, '-V, --version')
     .addCommand(appendCommand(context))
     .addCommand(readCommand(context))
     .addCommand(tailCommand(context))
+    .addCommand(consumeCommand(context))
     .addCommand(projectionsCommand(context))
     .addCommand(exportCommand(context))
     .addCommand(importCommand(context))

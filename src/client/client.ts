@@ -2,9 +2,11 @@ import { z } from 'zod';
 import type { ExpectedVersion, NewEvent, RetryPolicy, StreamRef } from '../core/index.ts';
 import { ViewResponse } from '../api/projectionSchemas.ts';
 import { AppendResponse as AppendResponseSchema, HealthResponse, ReadResponse, StreamInfoResponse } from '../api/schemas.ts';
+import { createConsumer, type Consumer, type ConsumerOptions } from './consumer.ts';
 import { EventLogUnexpectedResponseError } from './errors.ts';
+import { followFeed, type FeedMessage, type FeedOptions } from './feed.ts';
 import { DEFAULT_CLIENT_RETRY } from './retry.ts';
-import { createTransport, problemErrorOf, type HttpAnswer, type Transport } from './transport.ts';
+import { createTransport, problemErrorOf, type HttpAnswer, type Transport, type TransportOptions } from './transport.ts';
 
 export type AppendResponse = z.infer<typeof AppendResponseSchema>;
 export type StreamPage = z.infer<typeof ReadResponse>;
@@ -72,6 +74,13 @@ export interface EventLogClient {
   /** Undefined when the view has no document for the key. */
   getView<Data = unknown>(view: string, key: string, options?: GetViewOptions<Data>): Promise<ViewDocument<Data> | undefined>;
   health(options?: { signal?: AbortSignal }): Promise<Health>;
+  /**
+   * The feed (`GET /api/feed`) over Server-Sent Events, endless: every event once, in feed order, across
+   * reconnects (each resumed with Last-Event-ID). End it with `options.signal` or by leaving the loop.
+   */
+  feed(options?: FeedOptions): AsyncIterable<FeedMessage>;
+  /** A member of the consumer group `group` (`/api/consumers/{group}`). */
+  consumer(group: string, options?: ConsumerOptions): Consumer;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -109,13 +118,14 @@ const streamSegments = (stream: StreamRef): string[] => ['streams', stream.aggre
 
 /** A typed client of the event log's HTTP API (docs/api.md), for a local host and a deployed Function App alike. */
 export const createEventLogClient = (options: EventLogClientOptions): EventLogClient => {
-  const send: Transport = createTransport({
+  const transport: TransportOptions = {
     apiUrl: apiUrlOf(options.url),
     apiKey: options.apiKey,
     fetch: options.fetch ?? globalThis.fetch,
     retry: { ...DEFAULT_CLIENT_RETRY, ...options.retry },
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-  });
+  };
+  const send: Transport = createTransport(transport);
 
   return {
     async append(stream, events, appendOptions = {}) {
@@ -178,5 +188,9 @@ export const createEventLogClient = (options: EventLogClientOptions): EventLogCl
     async health(healthOptions = {}) {
       return parseAnswer(await send({ method: 'GET', segments: ['health'], idempotent: true, signal: healthOptions.signal }), 200, HealthResponse);
     },
+
+    feed: (feedOptions = {}) => followFeed(transport, feedOptions),
+
+    consumer: (group, consumerOptions) => createConsumer(send, parseAnswer, group, consumerOptions),
   };
 };

@@ -13,6 +13,8 @@ export {
   type StreamReadOptions,
   type ViewDocument,
 } from './client.ts';
+export type { Consumer, ConsumerBatch, ConsumerGroupStatus, ConsumerOptions, GroupSettingsInput, NextOptions, ParkedGroupEvent, RefuseOptions } from './consumer.ts';
+export type { FeedMessage, FeedOptions } from './feed.ts';
 export {
   EventLogClientError,
   EventLogProblemError,
@@ -21,4 +23,4 @@ export {
   type ProblemBody,
 } from './errors.ts';
 export { DEFAULT_CLIENT_RETRY, parseRetryAfter } from './retry.ts';
-export type { EventEnvelope, ExpectedVersion, NewEvent, RetryPolicy, StreamRef } from '../core/index.ts';
+export type { EventEnvelope, ExpectedVersion, FeedEvent, NewEvent, RetryPolicy, StreamRef } from '../core/index.ts';

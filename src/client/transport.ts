@@ -35,13 +35,13 @@ export interface HttpAnswer {
 
 export type Transport = (call: HttpCall) => Promise<HttpAnswer>;
 
-const urlOf = (apiUrl: string, call: HttpCall): string => {
+export const urlOf = (apiUrl: string, call: Pick<HttpCall, 'segments' | 'query'>): string => {
   const url = new URL(`${apiUrl}/${call.segments.map(encodeURIComponent).join('/')}`);
   for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
   return url.toString();
 };
 
-const readJson = async (response: Response, url: string): Promise<unknown> => {
+export const readJson = async (response: Response, url: string): Promise<unknown> => {
   const text = await response.text();
   if (text === '') return undefined;
   const type = response.headers.get('content-type') ?? '';
@@ -77,6 +77,10 @@ export const problemErrorOf = (answer: HttpAnswer): EventLogProblemError => {
   );
 };
 
+/** Request headers with the API key, when there is one. */
+export const headersOf = (options: Pick<TransportOptions, 'apiKey'>, headers: Record<string, string>): Record<string, string> =>
+  options.apiKey === undefined ? { ...headers } : { ...headers, 'x-functions-key': options.apiKey };
+
 /**
  * Sends requests with the API key, a timeout per try, and bounded retries of idempotent requests on
  * transient answers and on no answer at all. Non-idempotent requests get exactly one try: the outcome
@@ -84,8 +88,7 @@ export const problemErrorOf = (answer: HttpAnswer): EventLogProblemError => {
  */
 export const createTransport = (options: TransportOptions): Transport => async (call) => {
   const url = urlOf(options.apiUrl, call);
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...call.headers };
-  if (options.apiKey !== undefined) headers['x-functions-key'] = options.apiKey;
+  const headers = headersOf(options, { accept: 'application/json, application/problem+json', ...call.headers });
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
 

@@ -21,6 +21,8 @@ export const streamProjection = defineProjection({
       name: 'stream',
       keysOf: (event) => [event.streamId],
       streamOf: parseStreamId,
+      // `GET /api/views/stream?where=aggregateType:Order&orderBy=lastRecordedAt:desc`: streams by type, recency, size.
+      fields: { aggregateType: 'string', version: 'number', eventCount: 'number', lastEventType: 'string', lastRecordedAt: 'date' },
       // Events of one stream arrive in sequence order and redeliveries are dropped before this runs.
       reduce: (current, event) => ({
         streamId: event.streamId,

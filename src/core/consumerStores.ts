@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { ConsumerGroupStore } from './consumerGroups.ts';
 import type { EventEnvelope, JsonObject } from './envelope.ts';
+import type { ViewQueryStore } from './viewQuery.ts';
 
 // Ports of the consumer runtime (projections and reactors). Both live in a region-local store (a
 // SQLite file per region locally, a Cosmos DB account in the region in Azure): regions never share
@@ -188,6 +190,10 @@ export interface CheckpointStore {
 export interface ProjectionStorage {
   views: ViewStore;
   checkpoints: CheckpointStore;
+  /** Queries over the views' documents (`GET /api/views/{view}`). */
+  queries: ViewQueryStore;
+  /** Consumer groups' records, region-local like the checkpoints. */
+  groups: ConsumerGroupStore;
   close(): Promise<void>;
 }
 

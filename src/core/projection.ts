@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EventEnvelope, JsonObject, StreamRef } from './envelope.ts';
 import type { Upcasters } from './upcast.ts';
+import { invalidFieldNames, type ViewFields } from './viewQuery.ts';
 
 // A projection turns the log into read views. Delivery is at least once and ordered per stream only,
 // so reducers must be pure and commute across streams: the runtime drops redelivered events per
@@ -40,6 +41,11 @@ export interface ViewDefinition<TData extends JsonObject = JsonObject> {
    * unreachable or behind, by folding that stream.
    */
   streamOf?(key: string): StreamRef | undefined;
+  /**
+   * Top-level fields of `data` that `GET /api/views/{view}` may filter and sort on, with their types.
+   * Each store indexes them (SQLite expression indexes, Cosmos DB included paths); others are refused.
+   */
+  fields?: ViewFields;
 }
 
 export interface ProjectionDefinition {
@@ -68,6 +74,7 @@ const problemsOf = (projection: ProjectionDefinition): string[] => {
     const viewName = ViewName.safeParse(view.name);
     if (!viewName.success) problems.push(`view "${view.name}" ${viewName.error.issues[0]!.message}`);
     if (seen.has(view.name)) problems.push(`view "${view.name}" is declared twice`);
+    for (const field of invalidFieldNames(view.fields ?? {})) problems.push(`view "${view.name}" field "${field}" is not a valid field name`);
     seen.add(view.name);
   }
   return problems;

@@ -1,4 +1,4 @@
-import type { EventEnvelope, ExpectedVersion, NewEvent, StreamRef } from '../core/index.ts';
+import type { EventEnvelope, ExpectedVersion, FeedEvent, FeedFilter, NewEvent, StreamRef } from '../core/index.ts';
 
 export interface BackendAppendResult {
   firstSequence: number;
@@ -23,6 +23,8 @@ export interface LogBackend {
   read(stream: StreamRef, range: { fromVersion: number; toVersion?: number }): AsyncIterable<BackendPage>;
   /** 0 when the stream has no events. */
   version(stream: StreamRef): Promise<number>;
+  /** The feed, endless: events with the cursor after each (`after`: a cursor it gave, or `now`; absent: the beginning). */
+  feed(filter: FeedFilter, after: string | undefined, signal: AbortSignal | undefined): AsyncIterable<{ event: FeedEvent; cursor: string }>;
 }
 
 /** Largest page both backends serve (the HTTP API's `limit` maximum). */

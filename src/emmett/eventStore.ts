@@ -13,15 +13,25 @@ import {
   type ReadStreamResult,
 } from '@event-driven-io/emmett';
 import { createEventLogClient, type EventLogClient, type EventLogClientOptions } from '../client/index.ts';
-import { ConcurrencyError, satisfiesExpectedVersion, ValidationError, type EventEnvelope, type EventStore as LogEventStore, type StreamRef } from '../core/index.ts';
+import { ConcurrencyError, satisfiesExpectedVersion, streamIdOf, ValidationError, type EventEnvelope, type EventStore as LogEventStore, type StreamRef } from '../core/index.ts';
 import type { LogBackend } from './backend.ts';
-import { toNewEvents, toReadEvent, type EventLogReadEventMetadata } from './events.ts';
+import { toFeedReadEvent, toNewEvents, toReadEvent, type EventLogFeedReadEventMetadata, type EventLogReadEventMetadata } from './events.ts';
 import { httpBackend } from './httpBackend.ts';
 import { inProcessBackend } from './inProcessBackend.ts';
 import { streamNameMapping } from './streamNames.ts';
 import { toCount, toExpectedVersion, toStreamPosition, versionConflict } from './versions.ts';
 
-export type { EventLogReadEventMetadata } from './events.ts';
+export type { EventLogFeedReadEventMetadata, EventLogReadEventMetadata } from './events.ts';
+
+export interface EventLogFeedOptions {
+  /** Only events of this aggregate type (default: the store's `aggregateType` option, when set). */
+  category?: string;
+  /** Only events of this stream (an Emmett stream name, mapped as for reads). */
+  streamName?: string;
+  /** A `feedCursor` the feed gave, or `now`; absent: from the beginning of the log. */
+  after?: string;
+  signal?: AbortSignal;
+}
 
 export type EventLogAppendResult = AppendToStreamResult & {
   /** Read-your-writes token of this append, for `GET /api/views/{view}/{key}?atLeast=`. */
@@ -35,6 +45,13 @@ export interface EventLogEventStore extends EventStore<EventLogReadEventMetadata
     events: EventType[],
     options?: AppendToStreamOptions<bigint, EventType, EventPayloadType>,
   ): Promise<EventLogAppendResult>;
+  /**
+   * The log's feed as Emmett read events, endless (end it with `signal` or by leaving the loop). Where
+   * the store has one order for every stream (the embedded log), each event carries it as Emmett's
+   * `globalPosition`, which Emmett's processors use as their checkpoint; on Cosmos DB order is per
+   * stream only and there is none. `feedCursor` resumes the feed behind an event in every store.
+   */
+  feed<EventType extends Event = Event>(options?: EventLogFeedOptions): AsyncIterable<ReadEvent<EventType, EventLogFeedReadEventMetadata>>;
 }
 
 interface CommonOptions {
@@ -132,8 +149,21 @@ export const getEventLogEventStore = (options: EventLogEventStoreOptions): Event
     };
   };
 
+  /** The Emmett name of a stream the feed delivers: the aggregate id under the `aggregateType` option, else the stream id. */
+  const nameOf = (event: EventEnvelope): string => (options.aggregateType === event.aggregateType ? event.aggregateId : event.streamId);
+
   return {
     readStream,
+
+    async *feed<EventType extends Event = Event>(feedOptions: EventLogFeedOptions = {}) {
+      const category = feedOptions.category ?? (feedOptions.streamName === undefined ? options.aggregateType : undefined);
+      const filter = {
+        ...(category === undefined ? {} : { category }),
+        ...(feedOptions.streamName === undefined ? {} : { streamId: streamIdOf(toStream(feedOptions.streamName)) }),
+      };
+      for await (const { event, cursor } of backend.feed(filter, feedOptions.after, feedOptions.signal))
+        yield toFeedReadEvent(event, cursor, nameOf(event)) as ReadEvent<EventType, EventLogFeedReadEventMetadata>;
+    },
 
     async aggregateStream<State, EventType extends Event, EventPayloadType extends Event = EventType>(
       streamName: string,

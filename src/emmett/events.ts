@@ -1,6 +1,6 @@
 import { ValidationError, type ReadEventMetadataWithoutGlobalPosition } from '@event-driven-io/emmett';
 import { z } from 'zod';
-import { EventMetadata, EventType, JsonObject, MAX_EVENTS_PER_APPEND, type EventEnvelope, type NewEvent } from '../core/index.ts';
+import { EventMetadata, EventType, JsonObject, MAX_EVENTS_PER_APPEND, type EventEnvelope, type FeedEvent, type NewEvent } from '../core/index.ts';
 
 /** What a read event's metadata carries besides the event's own metadata (these keys win over same-named ones). */
 export type EventLogReadEventMetadata = ReadEventMetadataWithoutGlobalPosition & {
@@ -48,6 +48,14 @@ export const toNewEvents = (events: unknown): NewEvent[] => {
   return newEvents as NewEvent[];
 };
 
+/** A feed event's metadata: Emmett's global position where the store has one (the embedded log), and the feed cursor to resume after it. */
+export type EventLogFeedReadEventMetadata = EventLogReadEventMetadata & {
+  /** The event's position in the embedded log; absent on Cosmos DB, whose change feed has no order across streams. */
+  globalPosition?: bigint;
+  /** Pass as `after` to resume the feed behind this event (opaque, per region). */
+  feedCursor: string;
+};
+
 export interface EmmettReadEvent {
   type: string;
   data: Record<string, unknown>;
@@ -72,3 +80,9 @@ export const toReadEvent = (event: EventEnvelope, streamName: string): EmmettRea
     region: event.region,
   },
 });
+
+/** A feed event as Emmett reads it: with `globalPosition`, which Emmett's processors take as their checkpoint where it is present. */
+export const toFeedReadEvent = (event: FeedEvent, cursor: string, streamName: string): EmmettReadEvent & { metadata: EventLogFeedReadEventMetadata } => {
+  const read = toReadEvent(event, streamName);
+  return { ...read, metadata: { ...read.metadata, ...(event.position === undefined ? {} : { globalPosition: BigInt(event.position) }), feedCursor: cursor } };
+};

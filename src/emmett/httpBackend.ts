@@ -29,4 +29,6 @@ export const httpBackend = (client: EventLogClient): LogBackend => ({
   async version(stream) {
     return (await client.getStream(stream))?.version ?? 0;
   },
+
+  feed: (filter, after, signal) => client.feed({ ...filter, after, signal }),
 });

@@ -1,5 +1,9 @@
-import { appendEvents, type EventStore } from '../core/index.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { appendEvents, feedSourceOf, type EventStore, type FeedStart } from '../core/index.ts';
 import { PAGE_SIZE, type LogBackend } from './backend.ts';
+
+/** How often the feed looks for new events once caught up. */
+const FEED_POLL_MS = 100;
 
 /** The log in this process, over any adapter of the EventStore port; appends take the same path as the HTTP handler. */
 export const inProcessBackend = (store: EventStore, region: string): LogBackend => ({
@@ -22,5 +26,17 @@ export const inProcessBackend = (store: EventStore, region: string): LogBackend 
 
   async version(stream) {
     return (await store.getStreamInfo(stream))?.version ?? 0;
+  },
+
+  async *feed(filter, after, signal) {
+    const source = feedSourceOf(store);
+    let start: FeedStart = after === undefined ? { from: 'beginning' } : after === 'now' ? { from: 'now' } : { from: 'cursor', cursor: after };
+    while (!signal?.aborted) {
+      const page = await source.readFeed(filter, start, PAGE_SIZE);
+      start = { from: 'cursor', cursor: page.cursor };
+      yield* page.entries;
+      // Caught up: look again shortly (appends of this process and of others alike).
+      if (page.caughtUp) await delay(FEED_POLL_MS, undefined, { signal }).catch(() => undefined);
+    }
   },
 });

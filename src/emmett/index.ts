@@ -3,6 +3,8 @@ export {
   getEventLogEventStore,
   type ClientEventStoreOptions,
   type EventLogAppendResult,
+  type EventLogFeedOptions,
+  type EventLogFeedReadEventMetadata,
   type EventLogEventStore,
   type EventLogEventStoreOptions,
   type EventLogReadEventMetadata,

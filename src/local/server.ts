@@ -8,6 +8,7 @@ import type { Logger } from '../core/index.ts';
 import { MAX_BODY_BYTES } from '../api/validation.ts';
 import { answerMalformedRequests } from './malformedHttp.ts';
 import { compileRoutes } from './router.ts';
+import { writeStream } from './streamResponse.ts';
 
 export interface LocalHostOptions<S> {
   routes: readonly Route<S>[];
@@ -72,6 +73,8 @@ const readBody = (request: IncomingMessage): Promise<Uint8Array | undefined> =>
   });
 
 const send = (response: ServerResponse, result: ApiResponse, head = false): void => {
+  // A streamed answer (SSE) is not a request in flight: closing the host ends it with its connection.
+  if (result.stream !== undefined) return void writeStream(response, { ...result, stream: result.stream }, head).catch(() => response.destroy());
   const headers: Record<string, string> = { ...result.headers };
   let payload: string | undefined = result.rawBody;
   if (payload === undefined && result.body !== undefined) {
@@ -107,7 +110,10 @@ export const startLocalHost = async <S>(options: LocalHostOptions<S>): Promise<L
     // Null prototype: a client's header names are keys here, and no name may find an inherited member.
     const headers: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
     for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    const apiRequest: ApiRequest = { method: found.route.method, params: found.params, query: url.searchParams, headers, body };
+    // Long polls and streams stop when the client goes away.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const apiRequest: ApiRequest = { method: found.route.method, params: found.params, query: url.searchParams, headers, body, signal: gone.signal };
     const denied = authorize(found.route.authLevel, apiRequest, options.keys);
     send(res, denied ?? (await dispatch(found.route, apiRequest, options.services, options.logger)), head);
   };

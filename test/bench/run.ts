@@ -13,6 +13,7 @@ import { jsonLine, writeReport, type Profile, type Row, type Target } from './re
 import { aggregateLoads } from './scenarios/aggregateLoad.ts';
 import { cosmosCost } from './scenarios/cosmosCost.ts';
 import { loadEmmettSqlite } from './scenarios/emmett.ts';
+import { appendToFeedDelivered } from './scenarios/feed.ts';
 import { appendToViewVisible, httpAppend, reconnected, startHostProcess, type HostKind } from './scenarios/http.ts';
 import { logRead, projectionCatchUp } from './scenarios/projections.ts';
 import { rawSqlite } from './scenarios/rawSqlite.ts';
@@ -31,7 +32,7 @@ const ROUNDS = quick ? 1 : 5;
 const ROUND_MS = quick ? 1_000 : 2_000;
 const PROJECTED_EVENTS = quick ? 10_000 : 30_000;
 const LONG_STREAM = 100_000;
-const GROUPS = ['store-1x1', 'store-64x1', 'store-1x10', 'store-64x10', 'http-1', 'http-64', 'http-256', 'projections', 'aggregate-load', 'cosmos-ru'];
+const GROUPS = ['store-1x1', 'store-64x1', 'store-1x10', 'store-64x10', 'http-1', 'http-64', 'http-256', 'feed', 'projections', 'aggregate-load', 'cosmos-ru'];
 const only = new Set(args.only?.split(',') ?? GROUPS);
 const out = args.out ?? fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 
@@ -142,6 +143,22 @@ if (only.has('store-1x10')) await storeGroup(1, 10);
 if (only.has('store-64x10')) await storeGroup(64, 10);
 for (const clients of [1, 64, 256]) if (only.has(`http-${clients}`)) await httpGroup(clients);
 
+/** Append to delivery over the feed's SSE stream, on the shipped host, against plain appends to that host by as many clients. */
+if (only.has('feed')) {
+  const { host } = await startHost('shipped', 16);
+  const appends = httpAppend('http-append, 16 clients x 1 event (feed baseline)', host, 16);
+  const one = await appendToFeedDelivered('append to SSE delivery, 1 client', host, 1);
+  const many = await appendToFeedDelivered('append to SSE delivery, 16 clients', host, 16);
+  const contenders = [appends, one, many];
+  for (const contender of contenders) await contender.round(300);
+  const measured = await interleave(contenders, ROUNDS, ROUND_MS);
+  baselineRow(measured.get(appends.name)!, host.rssMb());
+  comparedRow(measured.get(one.name)!, measured.get(appends.name)!, undefined, 'events', host.rssMb());
+  comparedRow(measured.get(many.name)!, measured.get(appends.name)!, undefined, 'events', host.rssMb());
+  for (const contender of contenders) contender.close();
+  await host.stop();
+}
+
 if (only.has('projections')) {
   const read = logRead(`log-read, pages of ${DEFAULT_BATCH_SIZE}`, root, PROJECTED_EVENTS, 500);
   const project = projectionCatchUp(`projections catching up, ${PROJECTED_EVENTS} events`, root, PROJECTED_EVENTS, 500);
@@ -185,6 +202,8 @@ if (http?.ratio != null)
 const visible = find('append to view visible, 64 clients');
 if (visible)
   targets.push({ claim: 'append to view visible, 64 clients: p99 under 50 ms', measured: `p50 ${visible.p50Ms?.toFixed(1)} ms, p99 ${visible.p99Ms?.toFixed(1)} ms`, met: (visible.p99Ms ?? Infinity) < 50 });
+for (const feed of rows.filter((r) => r.scenario.startsWith('append to SSE delivery')))
+  targets.push({ claim: `${feed.scenario}, embedded store: p99 under 50 ms`, measured: `p50 ${feed.p50Ms?.toFixed(1)} ms, p99 ${feed.p99Ms?.toFixed(1)} ms`, met: (feed.p99Ms ?? Infinity) < 50 });
 const catchUp = rows.find((r) => r.scenario.startsWith('projections catching up'));
 if (catchUp?.ratio != null)
   targets.push({ claim: 'projections catching up, all of the app’s projections at once: at least 0.5x reading the log alone', measured: `${catchUp.ratio.toFixed(2)}x`, met: catchUp.ratio >= 0.5 });
@@ -204,6 +223,7 @@ notes.unshift(
   'http no-op server: a bare `node:http` server that parses each body and answers 201, doing nothing else (`test/bench/noopHost.ts`): what the HTTP stack and these clients allow at all, the baseline of the HTTP rows.',
   `http-append: the local host as \`npm start\` runs it (its projections following the log), in a child process; the keep-alive clients (1, 64 or 256, each appending to its own stream at the version it last saw) run in the benchmark process. Between rounds the benchmark waits for the host’s projections to catch up. “(no projections)” is the same app and server without the log follower (\`test/bench/appendOnlyHost.ts\`): the append path alone. A request the host’s closing of an idle keep-alive socket interrupted is sent again once on a fresh socket (\`request.reusedSocket\`); this run did so ${reconnected()} time(s).`,
   'append to view visible: the shipped host, each client appending one event and then reading its stream’s `stream` view with the append’s consistency token (`atLeast`, `wait=5000`); latency is from sending the append to holding the view that shows it, and the ratio compares its rate with plain appends to the same host.',
+  'append to SSE delivery: the shipped host with one Server-Sent Events client of `GET /api/feed` (the product’s client, following from `now`); each client appends one event with an id it chose and waits until the SSE client receives it; latency is from sending the append to the delivery, and the ratio compares its rate with plain appends by 16 clients to the same host.',
   'Projections: the local host’s consumers (every projection and reactor of the app) and their log follower catching up on a filled log, against merely reading that log (`GlobalLog.readAll`) in the follower’s page size.',
   'RSS MiB: resident memory at the end of the scenario, of the host process for HTTP rows (Linux `/proc`), of the benchmark process otherwise.',
   'Aggregate loads: events/s here is the stream length times loads per second, and the ratio compares loads per second, so a ratio near 1 means a load costs about what loading 10 events costs. The snapshot was taken 10 events before the end of the stream.',

@@ -221,6 +221,39 @@ describe.skipIf(!available)('the stream explorer in headless Chromium', () => {
     expect(await audit.getByRole('button', { name: 'Resume' }).count()).toBe(0);
   });
 
+  it('follows the live feed of a category over SSE, newest first, and stops', async () => {
+    await page.fill('[data-testid=feed-category]', 'Order');
+    await page.click('[data-testid=feed-toggle]');
+    await eventually(() => page.getByTestId('feed-status').textContent()).toBe('following category Order');
+    await append('Order-live', [{ type: 'OrderPlaced', data: { total: 1 } }]);
+    await append('Member-live', [{ type: 'MemberJoined', data: {} }]);
+    await append('Order-live', [{ type: 'OrderPaid', data: {} }]);
+    const rows = page.locator('[data-testid=feed] tbody tr');
+    await eventually(() => rows.evaluateAll((trs) => trs.map((tr) => tr.textContent))).toEqual([
+      expect.stringMatching(/^Order-live2.*OrderPaid/),
+      expect.stringMatching(/^Order-live1.*OrderPlaced/),
+    ]);
+    await page.click('[data-testid=feed-toggle]');
+    expect(await page.getByTestId('feed-status').textContent()).toBe('stopped');
+    await append('Order-live', [{ type: 'OrderShipped', data: {} }]);
+    await sleep(300);
+    expect(await rows.count()).toBe(2);
+  });
+
+  it('queries a view with where and orderBy, and shows a bad filter with the field it names', async () => {
+    await page.fill('[data-testid=view-name]', 'stream');
+    await page.fill('[data-testid=view-where]', 'aggregateType:Order,eventCount>=2');
+    await page.fill('[data-testid=view-order]', 'lastRecordedAt:desc');
+    await page.press('[data-testid=view-where]', 'Enter');
+    const keys = () => page.locator('[data-testid=view-documents] tbody tr[data-key]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')));
+    await eventually(keys).toEqual(['Order-live', 'Order-1']);
+
+    await page.fill('[data-testid=view-where]', 'owner:me');
+    await page.press('[data-testid=view-where]', 'Enter');
+    await eventually(() => page.getByTestId('error').textContent()).toContain('query.where.owner: unknown field "owner"');
+    expect(await page.locator('[data-testid=view-documents] tbody tr').count()).toBe(0);
+  });
+
   it('renders the page as a screenshot of the viewport', async () => {
     await page.click('li[data-stream="Order-1"]');
     await eventually(() => page.locator('[data-testid=events] tbody tr').count()).toBe(3);

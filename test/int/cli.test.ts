@@ -80,7 +80,7 @@ describe('eventlog --help', () => {
   it('documents every command and subcommand, and exits 0', async () => {
     const root = await eventlog(['--help']);
     expect(root.code).toBe(0);
-    const commands = ['append', 'read', 'tail', 'projections', 'export', 'import', 'init', 'openapi'];
+    const commands = ['append', 'read', 'tail', 'consume', 'projections', 'export', 'import', 'init', 'openapi'];
     for (const command of commands) expect(root.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     // Each command's help in-process (the same code the bin runs), to keep the suite quick.
     for (const command of [...commands.map((c) => [c]), ['projections', 'status'], ['projections', 'rebuild'], ['projections', 'resume'], ['projections', 'skip']]) {
@@ -146,7 +146,7 @@ describe('eventlog append, read and tail over HTTP', () => {
       `eventlog: 404 no-route: no route for GET /wrong/api/streams/Order/42/events; called ${wrong}/api/streams/Order/42/events?limit=1000 (is --url the base URL of the API?)\n`,
     ]);
     const tail = await eventlog(['tail', 'Order-42', '--url', wrong, '--key', API_KEY]);
-    expect([tail.code, tail.stderr]).toEqual([1, expect.stringMatching(/^eventlog: 404 no-route: no route for GET \/wrong\/api\/streams\/Order\/42; called http:\/\/.*\n$/)]);
+    expect([tail.code, tail.stderr]).toEqual([1, expect.stringMatching(/^eventlog: 404 no-route: no route for GET \/wrong\/api\/feed; called http:\/\/.*\n$/)]);
     const missing = await eventlog(['read', 'Order-42', ...http]);
     expect([missing.code, missing.stderr]).toEqual([1, 'eventlog: stream Order-42 has no events\n']);
   });
@@ -155,7 +155,7 @@ describe('eventlog append, read and tail over HTTP', () => {
     // --timeout 1500ms stops after 1.5 s; the bare --timeout 1 is one second, as before units existed.
     for (const timeout of ['1500ms', '1']) {
       const started = Date.now();
-      const run = await eventlog(['tail', 'Order-cli1', '--interval', '0.2s', '--timeout', timeout, ...http]);
+      const run = await eventlog(['tail', 'Order-cli1', '--timeout', timeout, ...http]);
       expect(run.code).toBe(0);
       expect(Date.now() - started).toBeLessThan(10_000);
     }
@@ -163,18 +163,17 @@ describe('eventlog append, read and tail over HTTP', () => {
     expect([bad.code, bad.stderr]).toEqual([2, `eventlog: option '--timeout <duration>' argument '5x' is invalid. --timeout must be a duration such as 500ms, 5s or 2m (got "5x")\n`]);
     const zero = await eventlog(['projections', 'rebuild', 'stream', '--interval', '0ms', ...admin]);
     expect([zero.code, lines(zero.stderr)]).toEqual([2, [expect.stringMatching(/--interval must be at least 1ms/)]]);
-    for (const command of [['tail'], ['projections', 'rebuild']]) {
-      const help = (await inProcess([...command, '--help'])).stdout.replace(/\s+/g, ' ');
-      expect(help).toMatch(/--interval <duration> [^(]*, e\.g\. 500ms, 5s, 2m \(a bare number is milliseconds\)/);
-      expect(help).toMatch(/--timeout <duration> [^(]*, e\.g\. 500ms, 5s, 2m \(a bare number is seconds\)/);
-    }
+    const help = (await inProcess(['projections', 'rebuild', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--interval <duration> [^(]*, e\.g\. 500ms, 5s, 2m \(a bare number is milliseconds\)/);
+    for (const command of [['tail'], ['consume'], ['projections', 'rebuild']])
+      expect((await inProcess([...command, '--help'])).stdout.replace(/\s+/g, ' ')).toMatch(/--timeout <duration> [^(]*, e\.g\. 500ms, 5s, 2m \(a bare number is seconds\)/);
   });
 
   it('tails new events until its timeout, and stops on Ctrl-C', async () => {
     await postJson(server, '/api/streams/Order/cli-tail/events', { events: [{ type: 'Before', data: {} }] }, { 'x-functions-key': API_KEY });
     let appendLater: Promise<unknown> | undefined;
     // --from 2: what it prints does not depend on how long the CLI takes to start on a busy machine.
-    const tail = await eventlog(['tail', 'Order-cli-tail', '--from', '2', '--interval', '100ms', '--timeout', '3s', '--json', ...http], {
+    const tail = await eventlog(['tail', 'Order-cli-tail', '--from', '2', '--timeout', '3s', '--json', ...http], {
       onStart: () => {
         appendLater = new Promise((resolve) => setTimeout(resolve, 1000)).then(() =>
           postJson(server, '/api/streams/Order/cli-tail/events', { events: [{ type: 'After', data: { n: 1 } }, { type: 'After', data: { n: 2 } }] }, { 'x-functions-key': API_KEY }),
@@ -189,7 +188,7 @@ describe('eventlog append, read and tail over HTTP', () => {
     ]);
 
     // Without --from it starts after the current version: nothing of the three events already there.
-    const fromNow = await eventlog(['tail', 'Order-cli-tail', '--interval', '100ms', '--timeout', '1s', '--json', ...http]);
+    const fromNow = await eventlog(['tail', 'Order-cli-tail', '--timeout', '1s', '--json', ...http]);
     expect([fromNow.code, fromNow.stdout]).toEqual([0, '']);
 
     // Ctrl-C once it has printed (so it is past its start): it stops and exits 0.
@@ -197,6 +196,47 @@ describe('eventlog append, read and tail over HTTP', () => {
       onStart: (kill, child) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('Before') && kill('SIGINT')),
     });
     expect([interrupted.code, lines(interrupted.stdout)]).toEqual([0, expect.arrayContaining([expect.stringContaining('Before')])]);
+  });
+});
+
+describe('eventlog tail --category and consume, over the feed', () => {
+  it('tails a category: events of every stream of that type as they are appended, each line naming its stream', async () => {
+    let appendLater: Promise<unknown> | undefined;
+    // Appends once tail says it follows (on stderr), so what it prints does not depend on how long the CLI takes to start.
+    const tail = await eventlog(['tail', '--category', 'Shop', '--timeout', '4s', ...http], {
+      onStart: (_kill, child) =>
+        child.stderr!.once('data', () => {
+          appendLater = (async () => {
+            for (const [type, id] of [['Shop', 'a'], ['Till', 'x'], ['Shop', 'b']])
+              await postJson(server, `/api/streams/${type}/${id}/events`, { events: [{ type: 'Opened', data: { id } }] }, { 'x-functions-key': API_KEY });
+          })();
+        }),
+    });
+    await appendLater;
+    expect([tail.code, tail.stderr]).toEqual([0, 'eventlog: following category Shop\n']);
+    expect(lines(tail.stdout)).toEqual([expect.stringMatching(/^Shop-a  #1  \S+  Opened  \{"id":"a"\}$/), expect.stringMatching(/^Shop-b  #1  \S+  Opened  \{"id":"b"\}$/)]);
+  });
+
+  it('tail takes a stream or --category, not both and not neither, in one line', async () => {
+    for (const args of [['tail', 'Order-1', '--category', 'Order'], ['tail'], ['tail', '--category', 'Or-der']]) {
+      const run = await eventlog([...args, ...http]);
+      expect([run.code, lines(run.stderr).length], args.join(' ')).toEqual([2, 1]);
+    }
+  });
+
+  it("consume prints a group's events and acknowledges them, so a second run prints none of them again", async () => {
+    for (const id of ['i1', 'i2'])
+      await postJson(server, `/api/streams/Invoice/${id}/events`, { events: [{ type: 'Issued', data: {} }, { type: 'Paid', data: {} }] }, { 'x-functions-key': API_KEY });
+    const first = await eventlog(['consume', 'invoices', '--create', '--category', 'Invoice', '--timeout', '2s', '--json', ...http]);
+    expect(first.code).toBe(0);
+    expect(parseLines(first.stdout).map((e) => `${e.streamId}/${e.sequence}`)).toEqual(['Invoice-i1/1', 'Invoice-i1/2', 'Invoice-i2/1', 'Invoice-i2/2']);
+    const status = await server.request('/api/consumers/invoices', { headers: { 'x-functions-key': API_KEY } });
+    expect(await status.json()).toMatchObject({ acknowledged: 4, pending: 0, filter: { category: 'Invoice' } });
+
+    const second = await eventlog(['consume', 'invoices', '--timeout', '1s', '--json', ...http]);
+    expect([second.code, second.stdout]).toEqual([0, '']);
+    const unknown = await eventlog(['consume', 'nosuchgroup', '--timeout', '1s', ...http]);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/^eventlog: 404 not-found: no consumer group named nosuchgroup/)]);
   });
 });
 

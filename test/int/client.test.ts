@@ -89,3 +89,73 @@ describe('the client against the local host', () => {
     expect(view?.data.version).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('the client on the feed and consumer groups', () => {
+  it('feed() follows the feed over SSE across streams the server ends, each event once, and resumes after a cursor it gave', async () => {
+    const short = await startTestServer({}, { feedStream: { streamMs: 300 } });
+    try {
+      const feedClient = createEventLogClient({ url: short.url });
+      const reconnects: number[] = [];
+      const stop = new AbortController();
+      const seen: Array<{ ref: string; cursor: string }> = [];
+      const following = (async () => {
+        for await (const { event, cursor } of feedClient.feed({ category: 'Ledger', signal: stop.signal, onReconnect: (n) => reconnects.push(n) })) {
+          seen.push({ ref: `${event.streamId}/${event.sequence}`, cursor });
+          if (seen.length === 6) stop.abort();
+        }
+      })();
+      for (let i = 1; i <= 3; i++) {
+        await feedClient.append({ aggregateType: 'Ledger', aggregateId: `l${i}` }, added(2));
+        await feedClient.append({ aggregateType: 'Other', aggregateId: `o${i}` }, added(1));
+        await new Promise((resolve) => setTimeout(resolve, 400)); // past the end of the server's stream
+      }
+      await following;
+      expect(seen.map((s) => s.ref)).toEqual(['Ledger-l1/1', 'Ledger-l1/2', 'Ledger-l2/1', 'Ledger-l2/2', 'Ledger-l3/1', 'Ledger-l3/2']);
+      expect(reconnects).toEqual([]); // ends of stream are not failures
+
+      const resumed: string[] = [];
+      const again = new AbortController();
+      for await (const { event } of feedClient.feed({ category: 'Ledger', after: seen[3]!.cursor, signal: again.signal })) {
+        resumed.push(`${event.streamId}/${event.sequence}`);
+        if (resumed.length === 2) again.abort();
+      }
+      expect(resumed).toEqual(['Ledger-l3/1', 'Ledger-l3/2']);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('feed() throws the problem of a bad cursor at once instead of reconnecting', async () => {
+    const error = await (async () => {
+      for await (const _ of client.feed({ after: 'not-a-cursor' })) return undefined;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventLogProblemError);
+    expect(error).toMatchObject({ status: 400, errors: [expect.objectContaining({ path: 'query.after' })] });
+  });
+
+  it('consumer(group) creates the group, fetches a batch, acknowledges it, and refuses and replays events', async () => {
+    const group = `billing-${Date.now()}`;
+    const member = client.consumer(group, { member: 'm1' });
+    expect(await member.create({ filter: { category: 'Bill' } })).toMatchObject({ group, pending: 0 });
+    const stream = { aggregateType: 'Bill', aggregateId: group };
+    await client.append(stream, added(3));
+
+    const batch = await member.next({ max: 2, waitMs: 5_000 });
+    expect(batch).toMatchObject({ member: 'm1', batchId: expect.any(String) });
+    expect(batch.events.map((e) => [e.sequence, e.deliveryCount])).toEqual([[1, 1], [2, 1]]);
+    expect(await member.ack(batch)).toEqual({ acknowledged: 2 });
+
+    const last = await member.next({ waitMs: 5_000 });
+    expect(await member.nack(last, { action: 'park', reason: 'no customer' })).toEqual({ returned: 0, parked: 1 });
+    expect((await member.parked()).map((p) => [p.event.sequence, p.reason])).toEqual([[3, 'no customer']]);
+    expect(await member.replayParked()).toEqual({ replayed: 1 });
+    const replayed = await member.next({ waitMs: 5_000 });
+    expect(replayed.events.map((e) => e.sequence)).toEqual([3]);
+    await member.ack(replayed);
+    expect(await member.status()).toMatchObject({ acknowledged: 3, pending: 0, parked: 0 });
+
+    const empty = await member.next({ waitMs: 0 });
+    expect(empty).toEqual({ group, member: 'm1', events: [] });
+    await expect(member.ack(empty)).rejects.toThrow(TypeError);
+  });
+});

@@ -31,7 +31,7 @@ describe('the package subpaths', () => {
     const output = execFileSync(bin('node'), ['--disable-warning=ExperimentalWarning', 'probe.mjs'], { cwd: scratch, encoding: 'utf8' });
     expect(JSON.parse(output)).toEqual({
       name: 'eventlog',
-      methods: ['aggregateStream', 'appendToStream', 'readStream', 'streamExists'],
+      methods: ['aggregateStream', 'appendToStream', 'feed', 'readStream', 'streamExists'],
       client: 'function',
       error: 'function',
     });

@@ -1,5 +1,6 @@
 import {
   CommandHandler,
+  getCheckpoint,
   ExpectedVersionConflictError,
   isExpectedVersionConflictError,
   STREAM_DOES_NOT_EXIST,
@@ -12,7 +13,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventLogProblemError } from '../../src/client/index.ts';
 import { parseStreamId, type EventStore as LogEventStore } from '../../src/core/index.ts';
-import { getEventLogEventStore, type EventLogEventStore } from '../../src/emmett/index.ts';
+import { getEventLogEventStore, type EventLogEventStore, type EventLogFeedReadEventMetadata } from '../../src/emmett/index.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { SqliteEventStore } from '../../src/stores/sqlite/sqliteEventStore.ts';
 import { startTestServer, tempDir } from '../support/http.ts';
@@ -413,6 +414,38 @@ for (const mode of modes) {
         await expectRefused(store.readStream(id, { from: -2n }), /from/);
         await expectRefused(store.readStream(id, { maxCount: 0n }), /maxCount/);
         expect(await (await log).versionOf(`ShoppingCart-${id}`)).toBe(0);
+      });
+    });
+
+    describe('feed', () => {
+      it("gives the log's events with its global position as Emmett's globalPosition (Emmett's checkpoint), resumable after a feedCursor", async () => {
+        const store = await carts();
+        const [a, b] = [freshId(), freshId()];
+        await store.appendToStream(a, [productItemAdded(), discountApplied(5)]);
+        await store.appendToStream(b, [productItemAdded()]);
+        await (await log).eventStore().appendToStream(`Other-${freshId()}`, [discountApplied(1)]);
+
+        const stop = new AbortController();
+        const read: Array<ReadEvent<ShoppingCartEvent, EventLogFeedReadEventMetadata>> = [];
+        for await (const event of store.feed<ShoppingCartEvent>({ signal: stop.signal })) {
+          if (event.metadata.streamName === a || event.metadata.streamName === b) read.push(event);
+          if (read.length === 3) stop.abort();
+        }
+        expect(read.map((e) => [e.metadata.streamName, e.metadata.streamPosition, e.type])).toEqual([
+          [a, 1n, 'ProductItemAdded'],
+          [a, 2n, 'DiscountApplied'],
+          [b, 1n, 'ProductItemAdded'],
+        ]);
+        const positions = read.map((e) => e.metadata.globalPosition!);
+        expect(positions.every((p) => typeof p === 'bigint')).toBe(true);
+        expect(positions[1]! > positions[0]! && positions[2]! > positions[1]!).toBe(true);
+        expect(read.map((e) => getCheckpoint(e as never))).toEqual(positions);
+
+        const resumed = new AbortController();
+        for await (const event of store.feed({ streamName: a, after: read[0]!.metadata.feedCursor, signal: resumed.signal })) {
+          expect([event.metadata.streamName, event.metadata.streamPosition]).toEqual([a, 2n]);
+          resumed.abort();
+        }
       });
     });
   });

@@ -9,12 +9,13 @@ interface Registration {
   name: string;
   options: Record<string, unknown> & { handler: (...args: unknown[]) => Promise<unknown> };
 }
-const registered = vi.hoisted(() => ({ http: [] as Registration[], cosmosDB: [] as Registration[], timer: [] as Registration[] }));
+const registered = vi.hoisted(() => ({ http: [] as Registration[], cosmosDB: [] as Registration[], timer: [] as Registration[], setup: [] as unknown[] }));
 vi.mock('@azure/functions', () => ({
   app: {
     http: (name: string, options: Registration['options']) => registered.http.push({ name, options }),
     cosmosDB: (name: string, options: Registration['options']) => registered.cosmosDB.push({ name, options }),
     timer: (name: string, options: Registration['options']) => registered.timer.push({ name, options }),
+    setup: (options: unknown) => registered.setup.push(options),
   },
 }));
 
@@ -55,6 +56,19 @@ const invocationContext = () => ({ log: vi.fn(), warn: vi.fn(), error: vi.fn(), 
 const httpHandler = (name: string) => registered.http.find((r) => r.name === name)!.options.handler;
 
 describe('HTTP registrations', () => {
+  it('turn on HTTP streams, so the feed answers Server-Sent Events as a streamed body', async () => {
+    expect(registered.setup).toEqual([{ enableHttpStream: true }]);
+    const answer = (await httpHandler('readFeed')({ ...httpRequest({}, undefined, { accept: 'text/event-stream' }), query: new URLSearchParams('after=now') }, invocationContext())) as {
+      status: number;
+      headers: Record<string, string>;
+      body: AsyncIterable<Uint8Array>;
+    };
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toMatch(/^text\/event-stream/);
+    const first = await answer.body[Symbol.asyncIterator]().next();
+    expect(Buffer.from(first.value as Uint8Array).toString()).toMatch(/^retry: /);
+  });
+
   it('register every route of the route table once, with its method, template and auth level', () => {
     expect(registered.http.map((r) => ({ name: r.name, methods: r.options.methods, route: r.options.route, authLevel: r.options.authLevel }))).toEqual(
       routes.map((route) => ({ name: route.name, methods: [route.method], route: route.route, authLevel: route.authLevel })),

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 const registered = vi.hoisted(() => ({ cosmosDB: [] as Array<[string, Record<string, unknown>]>, timer: [] as Array<[string, Record<string, unknown>]> }));
 vi.mock('@azure/functions', () => ({
   app: {
+    setup: () => {},
     cosmosDB: (name: string, options: Record<string, unknown>) => registered.cosmosDB.push([name, options]),
     timer: (name: string, options: Record<string, unknown>) => registered.timer.push([name, options]),
     http: () => {},

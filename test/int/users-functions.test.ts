@@ -13,6 +13,7 @@ interface Registration {
 const registered = vi.hoisted(() => ({ cosmosDB: [] as Registration[], timer: [] as Registration[] }));
 vi.mock('@azure/functions', () => ({
   app: {
+    setup: () => {},
     http: () => {},
     cosmosDB: (name: string, options: Registration['options']) => registered.cosmosDB.push({ name, options }),
     timer: (name: string, options: Registration['options']) => registered.timer.push({ name, options }),

@@ -98,6 +98,8 @@ const crashableStorage = () => {
         return inner.checkpoints.put(state, condition);
       },
     },
+    queries: inner.queries,
+    groups: inner.groups,
     close: async () => {},
   };
   return { storage, inner, faults };

@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 const registered = vi.hoisted(() => ({ http: [] as string[], cosmosDB: [] as string[], timer: [] as string[] }));
 vi.mock('@azure/functions', () => ({
   app: {
+    setup: () => {},
     http: (name: string) => registered.http.push(name),
     cosmosDB: (name: string) => registered.cosmosDB.push(name),
     timer: (name: string) => registered.timer.push(name),

@@ -1,3 +1,4 @@
+import { ViewListParams, ViewListQuery } from '../feedSchemas.ts';
 import { notFoundProblem, problem } from '../problem.ts';
 import { ViewParams, ViewQuery } from '../projectionSchemas.ts';
 import type { ApiServices } from '../services.ts';
@@ -7,6 +8,8 @@ import { consistencyOf } from './consistency.ts';
 
 /** Marks an answer the log gave (folded in the write region) instead of this region's views. */
 export const VIEW_SOURCE_HEADER = 'x-eventlog-view-source';
+
+const DEFAULT_VIEW_PAGE = 100;
 
 /** `GET /api/views/{view}/{key}?atLeast=&wait=&fallback=central`: read-your-writes against this region's views. */
 export const getView = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
@@ -34,4 +37,10 @@ export const getView = async (request: ApiRequest, services: ApiServices): Promi
     headers: source,
     body: { view: path.view, key: path.key, region: services.region, data: document.data, updatedAt: document.updatedAt },
   };
+};
+
+/** `GET /api/views/{view}?where=&orderBy=&limit=&continuationToken=`: this region's documents of the view, filtered and sorted on its declared fields. */
+export const listView = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+  const { path, query } = validate({ path: [ViewListParams, request.params], query: [ViewListQuery, queryObject(request.query)] });
+  return { status: 200, body: await services.viewQueries.list(path.view, { ...query, limit: query.limit ?? DEFAULT_VIEW_PAGE }) };
 };

@@ -27,6 +27,10 @@ export const parseInstant = (name: string, text: string): string => {
 export const printEvent = (context: CliContext, json: boolean | undefined, event: EventEnvelope): Promise<void> =>
   writeLine(context.stdout, json ? JSON.stringify(event) : prettyEvent(event));
 
+/** An event among other streams' events (a category, a consumer group): the pretty line names its stream. */
+export const printFeedEvent = (context: CliContext, json: boolean | undefined, event: EventEnvelope): Promise<void> =>
+  writeLine(context.stdout, json ? JSON.stringify(event) : `${event.streamId}  ${prettyEvent(event)}`);
+
 export const readCommand = (context: CliContext): Command =>
   withHttpOptions(new Command('read'), context.env)
     .description("print a stream's events in order (pretty, or JSON lines with --json)")

@@ -1,60 +1,62 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import { EventLogUnavailableError, EventLogProblemError } from '../../client/index.ts';
 import type { CliContext } from '../context.ts';
-import { CliError, EXIT } from '../errors.ts';
+import { EXIT, usageError } from '../errors.ts';
 import { clientFrom, positiveInt, stopSignalOf, withHttpOptions, type HttpOptions } from '../options.ts';
 import { durationOption } from '../duration.ts';
 import { writeLine } from '../output.ts';
+import { AggregateType } from '../../core/index.ts';
 import { parseStreamArg, streamIdOf } from '../streamArg.ts';
-import { PAGE_SIZE, printEvent } from './read.ts';
+import { printEvent, printFeedEvent } from './read.ts';
 
 interface TailOptions extends HttpOptions {
+  category?: string;
   from?: number;
-  /** Milliseconds, as every duration a command receives. */
-  interval: number;
   timeout?: number;
   json?: boolean;
 }
 
-/** Polls that may fail in a row (each after the client's own retries) before tail gives up. */
-export const MAX_FAILED_POLLS = 10;
+/** Connections that may fail in a row (no answer, 5xx) before tail gives up. */
+export const MAX_FAILED_CONNECTIONS = 10;
 
-const transient = (error: unknown): boolean =>
-  error instanceof EventLogUnavailableError || (error instanceof EventLogProblemError && error.status >= 500);
+/** The feed filter and start a tail's arguments name; one line at the CLI for a bad combination. */
+const feedOf = (streamArg: string | undefined, options: TailOptions): { category?: string; streamId?: string; after?: string; fromSequence?: number } => {
+  if ((streamArg === undefined) === (options.category === undefined)) throw usageError('give a stream (e.g. Order-42) or --category <type>, not both');
+  if (options.category !== undefined) {
+    if (!AggregateType.safeParse(options.category).success) throw usageError(`--category must be an aggregate type, e.g. Order (got "${options.category}")`);
+    if (options.from !== undefined) throw usageError('--from is a sequence of one stream: give a stream instead of --category');
+    return { category: options.category, after: 'now' };
+  }
+  const streamId = streamIdOf(parseStreamArg(streamArg!));
+  // From a sequence: the stream's feed from its start, printing from that sequence on.
+  return options.from === undefined ? { streamId, after: 'now' } : { streamId, fromSequence: options.from };
+};
 
 export const tailCommand = (context: CliContext): Command =>
   withHttpOptions(new Command('tail'), context.env)
-    .description('print new events of a stream as they are appended, until Ctrl-C')
-    .argument('<stream>', 'stream id, e.g. Order-42 (or Order/42)')
-    .option('--from <version>', 'start at this sequence (default: after the current version)', positiveInt('--from'))
-    .addOption(durationOption('-i, --interval <duration>', 'wait between polls', 'ms', 1000))
+    .description('print events of a stream or a category as they are appended (the feed over Server-Sent Events), until Ctrl-C')
+    .argument('[stream]', 'stream id, e.g. Order-42 (or Order/42)')
+    .option('-c, --category <type>', 'every stream of this aggregate type instead of one stream')
+    .option('--from <version>', 'a stream from this sequence on (default: what is appended from now)', positiveInt('--from'))
     .addOption(durationOption('--timeout <duration>', 'stop after this long instead of at Ctrl-C', 's'))
     .option('--json', 'one JSON event envelope per line')
-    .addHelpText('after', `\nEach poll is one bounded read; after ${MAX_FAILED_POLLS} failed polls in a row tail gives up (exit ${EXIT.unavailable}).`)
-    .action(async (streamArg: string, options: TailOptions) => {
-      const stream = parseStreamArg(streamArg);
-      const client = clientFrom(options);
+    .addHelpText(
+      'after',
+      `\nOne connection, resumed after the last event printed when it drops; after ${MAX_FAILED_CONNECTIONS} failed connections in a row tail gives up (exit ${EXIT.unavailable}).`,
+    )
+    .action(async (streamArg: string | undefined, options: TailOptions) => {
+      const { fromSequence, ...feed } = feedOf(streamArg, options);
+      const client = clientFrom(options, { maxAttempts: MAX_FAILED_CONNECTIONS });
       const stop = stopSignalOf(context.signal, options.timeout);
-      let next = options.from ?? ((await client.getStream(stream, { signal: stop }))?.version ?? 0) + 1;
-      let failures = 0;
-      while (!stop.aborted) {
-        try {
-          for await (const page of client.readStream(stream, { fromVersion: next, limit: PAGE_SIZE, signal: stop })) {
-            for (const event of page.events) {
-              await printEvent(context, options.json, event);
-              next = event.sequence + 1;
-            }
-          }
-          failures = 0;
-        } catch (error) {
-          if (stop.aborted) break;
-          if (!transient(error)) throw error;
-          failures++;
-          if (failures >= MAX_FAILED_POLLS)
-            throw new CliError(`gave up after ${failures} failed polls of ${streamIdOf(stream)}: ${(error as Error).message}`, EXIT.unavailable);
-          await writeLine(context.stderr, `eventlog: poll failed (${failures}/${MAX_FAILED_POLLS}), retrying: ${(error as Error).message}`);
-        }
-        await sleep(options.interval, undefined, { signal: stop }).catch(() => undefined);
+      const onReconnect = (failures: number, error: Error): void =>
+        void writeLine(context.stderr, `eventlog: connection lost (${failures}/${MAX_FAILED_CONNECTIONS}), reconnecting: ${error.message}`);
+      let connected = false;
+      // Once, on stderr: from here on nothing appended is missed (scripts may wait for this line).
+      const onConnected = (): void => {
+        if (!connected) void writeLine(context.stderr, `eventlog: following ${feed.category === undefined ? `stream ${feed.streamId}` : `category ${feed.category}`}`);
+        connected = true;
+      };
+      for await (const { event } of client.feed({ ...feed, signal: stop, onReconnect, onConnected })) {
+        if (fromSequence !== undefined && event.sequence < fromSequence) continue;
+        await (feed.category === undefined ? printEvent(context, options.json, event) : printFeedEvent(context, options.json, event));
       }
     });

@@ -308,6 +308,150 @@ async function loadProjections() {
   );
 }
 
+// ---- live feed -------------------------------------------------------------------------------
+// GET /api/feed as Server-Sent Events, read with fetch rather than EventSource: EventSource cannot send
+// the x-functions-key header. Resumed with Last-Event-ID when the server ends a stream or it drops.
+
+const FEED_ROWS = 200; // newest first; older rows fall off
+const MAX_FEED_FAILURES = 5;
+const feed = { controller: undefined };
+
+/** SSE messages of a response body: `id`, `event` and `data` lines, a blank line ends one, `:` lines are comments. */
+async function* sseMessages(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let message = { data: [] };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    const lines = buffer.split(/\r\n|\r|\n/);
+    buffer = lines.pop();
+    for (const line of lines) {
+      if (line === '') {
+        if (message.data.length > 0) yield { id: message.id, event: message.event ?? 'message', data: message.data.join('\n') };
+        message = { id: message.id, data: [] };
+      } else if (!line.startsWith(':')) {
+        const colon = line.indexOf(':');
+        const [field, text] = colon < 0 ? [line, ''] : [line.slice(0, colon), line.slice(colon + 1).replace(/^ /, '')];
+        if (field === 'data') message.data.push(text);
+        else if (field === 'id') message.id = text;
+        else if (field === 'event') message.event = text;
+      }
+    }
+  }
+}
+
+function setFeedStatus(text, following) {
+  $('feed-status').textContent = text;
+  $('feed-toggle').textContent = following ? 'Stop' : 'Follow';
+}
+
+function stopFeed() {
+  feed.controller?.abort();
+  feed.controller = undefined;
+  setFeedStatus('stopped', false);
+}
+
+function addFeedRow(event) {
+  const rows = $('feed');
+  rows.prepend(
+    h(
+      'tr',
+      { 'data-event': event.id },
+      h('td', {}, h('a', { href: '#', onclick: (e) => (e.preventDefault(), openStream(event.streamId)) }, event.streamId)),
+      h('td', { class: 'num' }, event.sequence),
+      h('td', { title: `region ${event.region}` }, event.recordedAt),
+      h('td', {}, event.type),
+      h('td', {}, h('pre', {}, JSON.stringify(event.data))),
+    ),
+  );
+  while (rows.children.length > FEED_ROWS) rows.lastElementChild.remove();
+}
+
+/** Follows the feed of the first region's API from now on, until stopped. */
+async function followFeed(category) {
+  stopFeed();
+  const api = settings.apis[0];
+  if (api === undefined) return;
+  const controller = new AbortController();
+  feed.controller = controller;
+  const what = category ? `category ${category}` : 'all streams';
+  let lastEventId;
+  let failures = 0;
+  setFeedStatus('connecting…', true);
+  while (!controller.signal.aborted) {
+    const url = new URL(`${api}/feed`);
+    if (category) url.searchParams.set('category', category);
+    if (lastEventId === undefined) url.searchParams.set('after', 'now');
+    const headers = { accept: 'text/event-stream' };
+    if (settings.key) headers['x-functions-key'] = settings.key;
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    try {
+      const response = await fetch(url, { headers, signal: controller.signal });
+      if (!response.ok) {
+        const problem = await response.json().catch(() => ({ title: `HTTP ${response.status}`, detail: '' }));
+        stopFeed();
+        return showError(new ApiError(response.status, problem));
+      }
+      setFeedStatus(`following ${what}`, true);
+      failures = 0;
+      for await (const message of sseMessages(response.body)) {
+        if (message.event === 'error') break; // the server ended the stream on a failure: resume
+        lastEventId = message.id;
+        addFeedRow(JSON.parse(message.data));
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      if (++failures > MAX_FEED_FAILURES) {
+        stopFeed();
+        return showError(new ApiError(0, { title: 'Feed lost', detail: `${url.origin}: ${error.message}` }));
+      }
+      setFeedStatus(`reconnecting (${failures}/${MAX_FEED_FAILURES})…`, true);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * failures));
+    }
+  }
+}
+
+// ---- views -----------------------------------------------------------------------------------
+
+const views = { token: undefined, load: 0 };
+
+/** GET /api/views/{view}?where=&orderBy=: a page of documents, and More for the next page. */
+async function queryView(more = false) {
+  showError();
+  const api = settings.apis[0];
+  const rows = $('view-documents');
+  const load = ++views.load;
+  if (!more) {
+    views.token = undefined;
+    rows.replaceChildren(h('tr', {}, loading('td', 'Loading documents…', { colspan: 3 })));
+  }
+  if (api === undefined) return;
+  try {
+    const page = await call(api, ['views', $('view-name').value.trim()], {
+      query: { where: $('view-where').value.trim(), orderBy: $('view-order').value.trim(), limit: 50, continuationToken: more ? views.token : undefined },
+    });
+    if (load !== views.load) return;
+    for (const item of rows.querySelectorAll('.loading')) item.parentElement.remove();
+    rows.append(
+      ...page.documents.map((document) =>
+        h('tr', { 'data-key': document.key }, h('td', {}, document.key), h('td', {}, document.updatedAt), h('td', {}, h('pre', {}, JSON.stringify(document.data, null, 1)))),
+      ),
+    );
+    if (rows.children.length === 0) rows.append(h('tr', {}, h('td', { class: 'note', colspan: 3 }, 'No documents match.')));
+    views.token = page.continuationToken;
+    $('more-documents').hidden = page.continuationToken === undefined;
+  } catch (error) {
+    if (load !== views.load) return;
+    rows.replaceChildren();
+    $('more-documents').hidden = true;
+    // A bad filter names the field at fault (query.where.<field>): show it with the message.
+    const fields = error.problem?.errors?.map((e) => `${e.path}: ${e.message}`).join('; ');
+    showError(fields ? new Error(`${error.message} (${fields})`) : error);
+  }
+}
+
 // ---- wiring ----------------------------------------------------------------------------------
 
 function connect() {
@@ -316,6 +460,10 @@ function connect() {
   $('stream-panel').replaceChildren(h('p', { class: 'note' }, settings.apis.length === 0 ? 'Enter the API URL above (one per region) and press Connect.' : 'Choose a stream to see its events.'));
   // Until the first answer: a loading line, not an empty table that reads as "no projections".
   $('projections').replaceChildren(...(settings.apis.length > 0 ? [h('tr', {}, loading('td', 'Loading projections…', { colspan: 7 }))] : []));
+  stopFeed();
+  $('feed').replaceChildren();
+  $('view-documents').replaceChildren();
+  $('more-documents').hidden = true;
   void loadStreams();
   void loadProjections();
 }
@@ -344,6 +492,16 @@ $('stream-filter').addEventListener('input', () => {
 });
 $('more-streams').addEventListener('click', () => loadStreams(true));
 $('refresh-projections').addEventListener('click', () => loadProjections());
+$('feed-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (feed.controller) stopFeed();
+  else void followFeed($('feed-category').value.trim());
+});
+$('view-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void queryView();
+});
+$('more-documents').addEventListener('click', () => queryView(true));
 setInterval(() => document.visibilityState === 'visible' && settings.apis.length > 0 && loadProjections(), REFRESH_MS);
 
 settings.apis = initialApis();

@@ -7,6 +7,10 @@ import {
   type AppendResult,
   type EventEnvelope,
   type EventStore,
+  type FeedFilter,
+  type FeedPage,
+  type FeedSource,
+  type FeedStart,
   type ReplayPage,
   type ReplaySource,
   type ReadStreamOptions,
@@ -16,6 +20,7 @@ import {
   type StreamSlice,
 } from '../../core/index.ts';
 import { appendToStream, WRITE_RETRY } from './appendToStream.ts';
+import { changeFeedScopeOf, readChangeFeedPage } from './changeFeedFeed.ts';
 import { ChangeFeedReader } from './changeFeedReplay.ts';
 import { acquireCosmosClient, WRITE_REGION, type CosmosClientSettings, type SharedCosmosClient } from './client.ts';
 import { CONTAINER_IDS } from './containers.ts';
@@ -56,7 +61,7 @@ export interface CosmosEventStoreOptions extends CosmosClientSettings {
  * Idempotency-Key names, an aggregate loaded for a command) goes to the write region, so a lagging
  * copy can never make a right version look stale.
  */
-export class CosmosEventStore implements EventStore, ReplaySource {
+export class CosmosEventStore implements EventStore, ReplaySource, FeedSource {
   readonly kind = 'cosmos';
   private readonly clients: SharedCosmosClient[];
   /** This region's copy first. */
@@ -118,6 +123,18 @@ export class CosmosEventStore implements EventStore, ReplaySource {
   async readFrom(cursor: string | undefined, limit: number): Promise<ReplayPage> {
     this.assertOpen();
     return mapCosmosErrors('change feed read', () => this.within(() => this.changeFeed.read(cursor, limit)));
+  }
+
+  readonly feedKind = 'change-feed';
+
+  scopeOf(filter: FeedFilter): string {
+    return changeFeedScopeOf(filter);
+  }
+
+  /** The feed of outside readers (`GET /api/feed`, consumer groups): this region's copy, like the consumers. */
+  async readFeed(filter: FeedFilter, start: FeedStart, limit: number): Promise<FeedPage> {
+    this.assertOpen();
+    return mapCosmosErrors('change feed read', () => this.within(() => readChangeFeedPage(this.nearest, filter, start, limit)));
   }
 
   async ping(): Promise<void> {

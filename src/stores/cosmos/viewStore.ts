@@ -9,6 +9,7 @@ import {
   type StoredConsumerState,
   type StoredViewDocument,
   type ViewDocument,
+  type ViewFields,
   type ViewRef,
   type ViewStore,
   type ViewWrite,
@@ -22,7 +23,7 @@ import { mapCosmosErrors } from './errors.ts';
 // Views and projection checkpoints in the `views` container of the region-local account (partition
 // key /id, one document per partition: every access is a point operation by id).
 
-const VIEW_KIND = 'view';
+export const VIEW_KIND = 'view';
 const PROJECTION_KIND = 'projectionState';
 /** Point operations in flight at once for one call (a batch's reads and writes, a dropped generation's deletes). */
 const CONCURRENCY = 16;
@@ -47,9 +48,21 @@ const projectionDocumentId = (projection: string): string => `$projection|${proj
 interface StoredView extends ViewDocument {
   id: string;
   kind: typeof VIEW_KIND;
+  /** Copies of the declared queryable fields of `data`: `/data/*` is not indexed, this is (see cosmosViewQueries). */
+  queryable?: JsonObject;
 }
 
-const storedView = (document: ViewDocument): StoredView => ({ id: viewDocumentId(document.view, document.key), kind: VIEW_KIND, ...document });
+/** The declared fields a document's data holds, copied beside it where the index reaches them. */
+const queryableOf = (data: JsonObject | null, fields: ViewFields): JsonObject | undefined => {
+  if (data === null) return undefined;
+  const copied = Object.fromEntries(Object.keys(fields).filter((field) => Object.hasOwn(data, field)).map((field) => [field, data[field]]));
+  return Object.keys(copied).length === 0 ? undefined : (copied as JsonObject);
+};
+
+const storedView = (document: ViewDocument, fields: ViewFields): StoredView => {
+  const queryable = queryableOf(document.data, fields);
+  return { id: viewDocumentId(document.view, document.key), kind: VIEW_KIND, ...document, ...(queryable === undefined ? {} : { queryable }) };
+};
 
 class Closable {
   protected closed = false;
@@ -65,12 +78,18 @@ export class CosmosViewStore extends Closable implements ViewStore {
   readonly kind = 'cosmos';
   private readonly container: Container;
   private readonly bulkFrom: number;
+  /** Fields views declare queryable (set once the app's projections are known). */
+  private readonly queryableFields: () => ViewFields;
 
-  /** `bulkFrom`: the number of writes in one `putMany` from which they go as one bulk execution. */
-  constructor(container: Container, options: { bulkFrom?: number } = {}) {
+  /**
+   * `bulkFrom`: the number of writes in one `putMany` from which they go as one bulk execution;
+   * `queryableFields`: the fields copied beside each document's data for view queries.
+   */
+  constructor(container: Container, options: { bulkFrom?: number; queryableFields?: () => ViewFields } = {}) {
     super();
     this.container = container;
     this.bulkFrom = options.bulkFrom ?? DEFAULT_BULK_FROM;
+    this.queryableFields = options.queryableFields ?? (() => ({}));
   }
 
   async get(view: string, key: string): Promise<StoredViewDocument | undefined> {
@@ -100,7 +119,7 @@ export class CosmosViewStore extends Closable implements ViewStore {
 
   async put(document: ViewDocument, condition: WriteCondition): Promise<string | undefined> {
     this.assertOpen();
-    const stored = storedView(document);
+    const stored = storedView(document, this.queryableFields());
     return writeDocument(this.container, stored, stored.id, condition);
   }
 
@@ -117,7 +136,7 @@ export class CosmosViewStore extends Closable implements ViewStore {
     return writeInBulk(
       this.container,
       writes.map(({ document, condition }) => {
-        const stored = storedView(document);
+        const stored = storedView(document, this.queryableFields());
         return { document: stored, partitionKey: stored.id, condition };
       }),
     );

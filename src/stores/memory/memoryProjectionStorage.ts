@@ -1,8 +1,11 @@
 import type {
   CheckpointStore,
+  ConsumerGroupStore,
   ConsumerState,
+  GroupState,
   ProjectionStorage,
   StoredConsumerState,
+  StoredGroupState,
   StoredViewDocument,
   ViewDocument,
   ViewRef,
@@ -10,6 +13,7 @@ import type {
   ViewWrite,
   WriteCondition,
 } from '../../core/index.ts';
+import { memoryViewQueries } from './memoryQueries.ts';
 
 /** Applies a write condition to what is stored; the shared rule of both memory stores. */
 const conditionHolds = (current: { etag: string } | undefined, condition: WriteCondition): boolean =>
@@ -63,26 +67,64 @@ export class MemoryViewStore implements ViewStore {
   }
 }
 
-export class MemoryCheckpointStore implements CheckpointStore {
-  private readonly states = new Map<string, StoredConsumerState>();
+/** Named records written conditionally on their etag: consumers' states, consumer groups. */
+class MemoryRecords<S> {
+  private readonly records = new Map<string, { state: S; etag: string }>();
   private version = 0;
 
-  async get(projection: string): Promise<StoredConsumerState | undefined> {
-    const found = this.states.get(projection);
+  async get(name: string): Promise<{ state: S; etag: string } | undefined> {
+    const found = this.records.get(name);
     return found === undefined ? undefined : structuredClone(found);
   }
 
-  async put(state: ConsumerState, condition: WriteCondition): Promise<string | undefined> {
-    if (!conditionHolds(this.states.get(state.consumer), condition)) return undefined;
+  async put(name: string, state: S, condition: WriteCondition): Promise<string | undefined> {
+    if (!conditionHolds(this.records.get(name), condition)) return undefined;
     const etag = String(++this.version);
-    this.states.set(state.consumer, { state: structuredClone(state), etag });
+    this.records.set(name, { state: structuredClone(state), etag });
     return etag;
+  }
+
+  names(): string[] {
+    return [...this.records.keys()].sort();
+  }
+}
+
+export class MemoryCheckpointStore implements CheckpointStore {
+  private readonly records = new MemoryRecords<ConsumerState>();
+
+  get(projection: string): Promise<StoredConsumerState | undefined> {
+    return this.records.get(projection);
+  }
+
+  put(state: ConsumerState, condition: WriteCondition): Promise<string | undefined> {
+    return this.records.put(state.consumer, state, condition);
+  }
+}
+
+export class MemoryGroupStore implements ConsumerGroupStore {
+  private readonly records = new MemoryRecords<GroupState>();
+
+  get(group: string): Promise<StoredGroupState | undefined> {
+    return this.records.get(group);
+  }
+
+  put(state: GroupState, condition: WriteCondition): Promise<string | undefined> {
+    return this.records.put(state.group, state, condition);
+  }
+
+  async list(): Promise<string[]> {
+    return this.records.names();
   }
 }
 
 /** Views and checkpoints in process memory, beside the memory event store. */
-export const openMemoryProjectionStorage = (): ProjectionStorage & { views: MemoryViewStore } => ({
-  views: new MemoryViewStore(),
-  checkpoints: new MemoryCheckpointStore(),
-  close: async () => {},
-});
+export const openMemoryProjectionStorage = (): ProjectionStorage & { views: MemoryViewStore } => {
+  const views = new MemoryViewStore();
+  return {
+    views,
+    checkpoints: new MemoryCheckpointStore(),
+    queries: memoryViewQueries(() => views.snapshot()),
+    groups: new MemoryGroupStore(),
+    close: async () => {},
+  };
+};

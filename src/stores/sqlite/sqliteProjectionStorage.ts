@@ -5,18 +5,22 @@ import {
   deepFreeze,
   StoreUnavailableError,
   type CheckpointStore,
+  type ConsumerGroupStore,
   type JsonObject,
   type ProjectionStorage,
   type StoredConsumerState,
   type StoredViewDocument,
   type ViewDocument,
   type ViewRef,
+  type ViewQueryStore,
   type ViewStore,
   type ViewWrite,
   type WriteCondition,
 } from '../../core/index.ts';
 import { databasePath, unavailableAs, useWal } from './database.ts';
 import { GroupCommit } from './groupCommit.ts';
+import { sqliteGroupStore } from './groupStore.ts';
+import { sqliteViewQueries } from './viewQueries.ts';
 
 // Storage format of a region's views file. Views can always be rebuilt from the log, so commits
 // need not survive a power loss (synchronous=NORMAL); WAL still keeps them in order, so a checkpoint
@@ -72,6 +76,8 @@ export class SqliteProjectionStorage implements ProjectionStorage {
   readonly path: string;
   readonly views: ViewStore;
   readonly checkpoints: CheckpointStore;
+  readonly queries: ViewQueryStore;
+  readonly groups: ConsumerGroupStore;
   private readonly db: DatabaseSync;
   private readonly writes: GroupCommit;
   private closed = false;
@@ -85,6 +91,8 @@ export class SqliteProjectionStorage implements ProjectionStorage {
     this.writes = new GroupCommit(this.db, { maxBatch: 1024, onTransactionError: unavailable });
     this.views = this.viewStore();
     this.checkpoints = this.checkpointStore();
+    this.queries = sqliteViewQueries(this.db, (work) => this.guard(work));
+    this.groups = sqliteGroupStore(this.db, { guard: (work) => this.guard(work), write: (work) => this.write(work) });
   }
 
   async close(): Promise<void> {

@@ -78,7 +78,7 @@ interface Reply {
  * reused socket that the server had just closed fails with ECONNRESET before the server saw it: it is
  * sent again on a fresh socket, as Node's documentation advises (`request.reusedSocket`).
  */
-const client = (base: string, agent: Agent) => {
+export const keepAliveClient = (base: string, agent: Agent) => {
   const { hostname, port } = new URL(base);
   const once = (method: string, path: string, body: string | undefined): Promise<Reply> =>
     new Promise((resolve, reject) => {
@@ -114,7 +114,7 @@ export const reconnected = (): number => reconnects;
 /** `clients` keep-alive clients, each appending one event at a time to its own stream at the version it last saw. */
 export const httpAppend = (name: string, host: LocalHostProcess, clients: number): Contender & { caughtUp(timeoutMs: number): Promise<boolean>; close(): void } => {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
-  const send = client(host.url, agent);
+  const send = keepAliveClient(host.url, agent);
   const versions = new Array<number>(clients).fill(0);
   const append = async (c: number): Promise<number> => {
     const body = JSON.stringify({ expectedVersion: versions[c], events: [{ type: 'Ticked', data: { n: 0 } }] });
@@ -148,7 +148,7 @@ export const httpAppend = (name: string, host: LocalHostProcess, clients: number
  */
 export const appendToViewVisible = (name: string, host: LocalHostProcess, clients: number): Contender & { close(): void } => {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
-  const send = client(host.url, agent);
+  const send = keepAliveClient(host.url, agent);
   const versions = new Array<number>(clients).fill(0);
   const cycle = async (c: number): Promise<number> => {
     const body = JSON.stringify({ expectedVersion: versions[c], events: [{ type: 'Ticked', data: { n: 0 } }] });
