@@ -1,4 +1,4 @@
-import type { ConsumerControl, EventStore, NewEvent, Snapshots, StreamRef } from '../core/index.ts';
+import type { ConsumerControl, ErasureOutcome, EventStore, NewEvent, Snapshots, StreamRef } from '../core/index.ts';
 
 /**
  * What the raw append route may write, by aggregate type; the app builds it from the aggregates its
@@ -23,4 +23,6 @@ export interface ApiServices {
   snapshots?: Snapshots;
   /** Conflicts waiting in the account's conflicts feed (at least this many); absent where the store has none. */
   pendingConflicts?: () => Promise<number>;
+  /** Erases a data subject's personal data (src/core/erasure.ts); absent when the app declares none. */
+  eraseSubject?: (subjectId: string) => Promise<ErasureOutcome>;
 }

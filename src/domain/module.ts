@@ -2,7 +2,8 @@ import type { AppModule, TimerDefinition } from '../app/module.ts';
 import type { Mailer } from '../reactors/mailer.ts';
 import { activationMailReactor, type CircuitSettings } from './activationMail.ts';
 import { CommentEvents, commentDecider } from './comment.ts';
-import { EmailAddressEvents, emailAddressDecider } from './emailAddress.ts';
+import { EmailAddressEvents, EmailAddressPersonalData, emailAddressDecider } from './emailAddress.ts';
+import { freeEmailOfErasedUser } from './erasure.ts';
 import {
   activateUserHandler,
   addCommentHandler,
@@ -17,7 +18,7 @@ import { domainProjections } from './projections.ts';
 import { emailAddressPolicy } from './reconciliation.ts';
 import { sweepAbandonedReservations } from './reservationSweeper.ts';
 import { COMMENT, EMAIL_ADDRESS, POST, USER } from './streams.ts';
-import { UserEvents, userDecider } from './user.ts';
+import { UserEvents, UserPersonalData, userDecider } from './user.ts';
 
 // The reference domain (users with unique emails and an activation mail, posts with comments) as one
 // module of the app: everything it adds, as data. The product's composition (src/product.ts) adds it.
@@ -57,8 +58,14 @@ export const referenceDomain = (settings: ReferenceDomainSettings): AppModule =>
     // Raw appends (docs/decisions.md, "Hostile input"): a user's registration is bound to its email
     // reservation and its activation to a mail really sent, so both are written by commands only; posts
     // and comments keep no invariant across streams that their views do not already converge on.
-    { aggregateType: USER, decider: userDecider, events: UserEvents, rawAppend: 'commands-only' },
-    { aggregateType: EMAIL_ADDRESS, decider: emailAddressDecider, events: EmailAddressEvents, rawAppend: 'commands-only' },
+    { aggregateType: USER, decider: userDecider, events: UserEvents, rawAppend: 'commands-only', personalData: UserPersonalData },
+    {
+      aggregateType: EMAIL_ADDRESS,
+      decider: emailAddressDecider,
+      events: EmailAddressEvents,
+      rawAppend: 'commands-only',
+      personalData: EmailAddressPersonalData,
+    },
     { aggregateType: POST, decider: postDecider, events: PostEvents, rawAppend: 'validated' },
     { aggregateType: COMMENT, decider: commentDecider, events: CommentEvents, rawAppend: 'validated' },
   ],
@@ -66,4 +73,5 @@ export const referenceDomain = (settings: ReferenceDomainSettings): AppModule =>
   reactors: [activationMailReactor(settings)],
   timers: [reservationSweep(settings)],
   reconciliation: { [EMAIL_ADDRESS]: emailAddressPolicy },
+  beforeErasure: freeEmailOfErasedUser,
 });

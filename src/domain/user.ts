@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Decider } from '../core/index.ts';
+import type { Decider, PersonalDataDeclaration } from '../core/index.ts';
 import { decodeEvent, type EventOf } from './codec.ts';
 import { AlreadyExistsError, InvalidActivationTokenError, RegistrationAbandonedError, UserNotFoundError } from './errors.ts';
 
@@ -17,6 +17,11 @@ export const UserEvents = {
   UserActivated: z.object({}),
 };
 export type UserEvent = EventOf<typeof UserEvents>;
+
+/** The user's email and name are theirs: sealed under the user's key, and "(erased)" once they are erased. */
+export const UserPersonalData: PersonalDataDeclaration = {
+  UserRegistered: { subject: { from: 'aggregateId' }, fields: ['email', 'name'] },
+};
 
 export type UserState =
   | { status: 'unregistered' }

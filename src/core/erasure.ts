@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { appendEvents } from './appendEvents.ts';
+import { ProblemError } from './errors.ts';
+import type { EventStore } from './ports.ts';
+import { SubjectId } from './personalData.ts';
+import type { SubjectKeyStore } from './subjectKeys.ts';
+
+// Erasing a data subject (GDPR Art. 17) in a log that is never rewritten: the subject's key is deleted,
+// so every value sealed with it reads as ERASED from then on; the erasure itself is an event of the
+// log, `DataSubjectErased` in `DataSubject-{subjectId}`, which views may react to.
+
+export const DATA_SUBJECT = 'DataSubject';
+export const dataSubjectStream = (subjectId: string) => ({ aggregateType: DATA_SUBJECT, aggregateId: subjectId });
+
+// Events: these reflect the storage format; version with care.
+export const DataSubjectEvents = {
+  DataSubjectErased: z.object({ subjectId: SubjectId }),
+};
+
+export class UnknownSubjectError extends ProblemError('unknown-subject', 404, 'Unknown data subject') {
+  readonly subjectId: string;
+  constructor(subjectId: string) {
+    super(`no personal data is kept for subject ${subjectId}: nothing to erase`);
+    this.subjectId = subjectId;
+  }
+  override problemDetails(): Record<string, unknown> {
+    return { subjectId: this.subjectId };
+  }
+}
+
+export class SubjectAlreadyErasedError extends ProblemError('subject-already-erased', 409, 'Data subject already erased') {
+  readonly subjectId: string;
+  constructor(subjectId: string) {
+    super(`subject ${subjectId} was erased before; nothing changed`);
+    this.subjectId = subjectId;
+  }
+  override problemDetails(): Record<string, unknown> {
+    return { subjectId: this.subjectId };
+  }
+}
+
+/** New personal data for a subject that was erased: refused, since its key is gone for good. */
+export class SubjectErasedError extends ProblemError('subject-erased', 409, 'Data subject erased') {
+  readonly subjectId: string;
+  constructor(subjectId: string) {
+    super(`subject ${subjectId} was erased: no new personal data is kept for it`);
+    this.subjectId = subjectId;
+  }
+  override problemDetails(): Record<string, unknown> {
+    return { subjectId: this.subjectId };
+  }
+}
+
+/** Whether the log records the subject's erasure (reads where writes are decided). */
+export const isSubjectErased = async (store: EventStore, subjectId: string): Promise<boolean> =>
+  (await store.readStream(dataSubjectStream(subjectId), { fromVersion: 1, limit: 1, forWrite: true })) !== undefined;
+
+/** Work a module does while the subject's key still exists (the reference domain frees the user's email address). */
+export type BeforeErasure = (subjectId: string, context: { store: EventStore; region: string }) => Promise<void>;
+
+export interface ErasureContext {
+  store: EventStore;
+  /** The key store itself, not a cache in front of it: whether a key exists must be today's answer. */
+  keys: SubjectKeyStore;
+  region: string;
+  /** Called once the key is gone (a cache drops its copies). */
+  onErased?: (subjectId: string) => void;
+  beforeErasure: readonly BeforeErasure[];
+}
+
+/** What an erasure answers: the subject, and where its erasure event is (a view that reacts to it reads `atLeast` this token). */
+export const ErasureOutcome = z.object({
+  subjectId: SubjectId,
+  erased: z.literal(true),
+  streamId: z.string(),
+  version: z.number().int(),
+  recordedAt: z.iso.datetime(),
+  consistencyToken: z.string(),
+});
+export type ErasureOutcome = z.infer<typeof ErasureOutcome>;
+
+/**
+ * Erases a subject. The steps are ordered so that a crash between any two leaves a state the next call
+ * finishes: the modules' work (idempotent), the event (once: `no_stream`), the key (deleted last, so a
+ * retry still finds something to finish). Unknown subject: 404; erased before: 409; nothing changes.
+ */
+export const eraseSubject = async (context: ErasureContext, subjectId: string): Promise<ErasureOutcome> => {
+  const [recorded, key] = await Promise.all([
+    context.store.readStream(dataSubjectStream(subjectId), { fromVersion: 1, limit: 1, forWrite: true }),
+    context.keys.current(subjectId),
+  ]);
+  if (key === undefined) throw recorded === undefined ? new UnknownSubjectError(subjectId) : new SubjectAlreadyErasedError(subjectId);
+  for (const step of context.beforeErasure) await step(subjectId, { store: context.store, region: context.region });
+  // A fixed Idempotency-Key: an earlier, interrupted erasure (or a concurrent one) already wrote the
+  // event, and this call gets that append's answer instead of a conflict.
+  const event = await appendEvents(context.store, {
+    stream: dataSubjectStream(subjectId),
+    expectedVersion: 'no_stream',
+    events: [{ type: 'DataSubjectErased', data: { subjectId } }],
+    idempotencyKey: `erase-${subjectId}`,
+    region: context.region,
+  });
+  await context.keys.erase(subjectId);
+  context.onErased?.(subjectId);
+  return { subjectId, erased: true, streamId: event.streamId, version: event.version, recordedAt: event.recordedAt, consistencyToken: event.consistencyToken };
+};
