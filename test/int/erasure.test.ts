@@ -101,6 +101,7 @@ describe('erasure of a user', () => {
     // Before erasure: readers see the plain values, the log at rest holds none of them.
     expect((await readView(server, 'user', userId, consistencyToken)).body?.data).toMatchObject({ email, name });
     expect((await readEvents(server, 'User', userId)).events[0]).toMatchObject({ type: 'UserRegistered', data: { email, name } });
+    expect(await foundAtRest(server, userId, theLog), 'the search sees the stored log').not.toEqual([]);
     expect(await foundAtRest(server, email, theLog)).toEqual([]);
     expect(await foundAtRest(server, name, theLog)).toEqual([]);
     const before = await readEvents(server, 'User', userId);
