@@ -86,7 +86,7 @@ describe('the change-feed handler', () => {
     await handleChangeFeedBatch(runtime, 'members', joined.map((event, i) => asChangeFeedDocument(event, 20 + i)), silentLogger, (events) => codec.open(events));
     const email = async (key: string) => {
       const read = await runtime.readView('member', key, { waitMs: 0 });
-      return read.kind === 'found' ? read.document.data.email : undefined;
+      return read.kind === 'found' ? read.document.data?.email : undefined;
     };
     expect(await email('ann')).toBe('ann@example.com');
     expect(await email('bo')).toBe(ERASED);
