@@ -15,6 +15,7 @@ import {
   type Logger,
   type ReplaySource,
   type StartedReactor,
+  type SubjectKeyStore,
 } from '../core/index.ts';
 import { signalAppends } from '../consumers/appendSignal.ts';
 import { LogFollower } from '../consumers/follower.ts';
@@ -53,6 +54,11 @@ export interface OpenAppOptions {
   telemetry?: Pick<Telemetry, 'instrumentStore' | 'observeProjections'>;
   /** A store opened by the caller instead of the configured one (a region of the simulation in src/simulation). */
   eventStore?: EventStore;
+  /**
+   * A subject key store opened by the caller instead of the configured one, and closed by it: every
+   * process that reads a log must share its keys (the simulation's regions share one, as Azure's share the vault).
+   */
+  subjectKeys?: SubjectKeyStore;
 }
 
 /** Starts every reactor of the app with the host's context (its mailer, its client). */
@@ -85,9 +91,9 @@ const conflictCounter = (config: Config, given: ConflictFeed | undefined): { cou
  * Where the app declares personal data: the store seals it on append and opens it on every read, and
  * erasure deletes a subject's key. Without declarations the store is used as it is and no key store opens.
  */
-const withPersonalData = async (config: Config, definition: AppDefinition, store: EventStore) => {
+const withPersonalData = async (config: Config, definition: AppDefinition, store: EventStore, given: SubjectKeyStore | undefined) => {
   if (definition.personalData.size === 0) return { store, openEvents: async <E extends EventEnvelope>(events: readonly E[]) => [...events], erasure: undefined, close: async () => {} };
-  const keys = await openSubjectKeyStore(config);
+  const keys = given ?? (await openSubjectKeyStore(config));
   const cached = new CachedSubjectKeys(keys);
   const codec = new PersonalDataCodec({ declarations: definition.personalData, keys: cached, log: store });
   const protectedStore = protectPersonalData(store, codec);
@@ -96,14 +102,16 @@ const withPersonalData = async (config: Config, definition: AppDefinition, store
     openEvents: <E extends EventEnvelope>(events: readonly E[]) => codec.open(events),
     erasure: (subjectId: string) =>
       eraseSubject({ store: protectedStore, keys, region: config.REGION, beforeErasure: definition.beforeErasure, onErased: (id) => cached.forget(id) }, subjectId),
-    close: () => keys.close(),
+    close: async () => {
+      if (given === undefined) await keys.close();
+    },
   };
 };
 
 /** The running app both hosts share: configuration and app definition in, wired services out. */
 export const openApp = async (config: Config, definition: AppDefinition, options: OpenAppOptions = {}): Promise<EventLogApp> => {
   const logger = options.logger ?? silentLogger;
-  const personal = await withPersonalData(config, definition, options.eventStore ?? (await openEventStore(config)));
+  const personal = await withPersonalData(config, definition, options.eventStore ?? (await openEventStore(config)), options.subjectKeys);
   const opened = personal.store;
   const instrumented = options.telemetry?.instrumentStore(opened) ?? opened;
   const log = hasGlobalLog(instrumented) ? instrumented : undefined;
