@@ -1,6 +1,6 @@
 import type { ReplayPage } from './consumerStores.ts';
 import type { EventEnvelope } from './envelope.ts';
-import { ValidationError } from './errors.ts';
+import { ProblemError, ValidationError } from './errors.ts';
 import { isSubjectErased, SubjectErasedError } from './erasure.ts';
 import { isSealedValue, newSubjectKey, openSealed, sealValue, type SealedValue } from './fieldCipher.ts';
 import { ERASED, replaceAt, subjectOf, valueAt, type PersonalDataDeclaration, type PersonalFields } from './personalData.ts';
@@ -19,10 +19,24 @@ export interface PersonalDataCodecOptions {
   log: EventStore;
 }
 
+/**
+ * A sealed value whose key is gone while the log records no erasure of its subject: the key store is
+ * not this log's (another DATA_DIR, another vault) or lost the key. Reading it as erased would hide that.
+ */
+export class SubjectKeyMissingError extends ProblemError('subject-key-missing', 500, 'Key of personal data missing') {
+  constructor(subjectId: string, version: string) {
+    super(`no key ${version} of subject ${subjectId} in the subject key store, and the log records no erasure of the subject: is the key store the one this log was written with?`);
+  }
+}
+
+/** Subjects known to be erased, remembered (erasure is final) up to this many. */
+const ERASED_SUBJECTS_KEPT = 10_000;
+
 export class PersonalDataCodec {
   private readonly declarations: ReadonlyMap<string, PersonalDataDeclaration>;
   private readonly keys: SubjectKeyStore;
   private readonly log: EventStore;
+  private readonly erased = new Set<string>();
 
   constructor(options: PersonalDataCodecOptions) {
     this.declarations = options.declarations;
@@ -82,9 +96,18 @@ export class PersonalDataCodec {
       const value = valueAt(event.data, path);
       if (!isSealedValue(value)) continue;
       const key = await this.keys.find(value.subject, value.key);
+      if (key === undefined) await this.checkErased(value.subject, value.key);
       opened.set(path, key === undefined ? ERASED : openSealed(value, path, key));
     }
     return opened.size === 0 ? event : { ...event, data: replaceAt(event.data, opened) };
+  }
+
+  /** A missing key is an erasure only where the log records one (it is written before the key is deleted). */
+  private async checkErased(subjectId: string, version: string): Promise<void> {
+    if (this.erased.has(subjectId)) return;
+    if (!(await isSubjectErased(this.log, subjectId))) throw new SubjectKeyMissingError(subjectId, version);
+    if (this.erased.size >= ERASED_SUBJECTS_KEPT) this.erased.delete(this.erased.values().next().value!);
+    this.erased.add(subjectId);
   }
 }
 

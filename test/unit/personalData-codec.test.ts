@@ -10,6 +10,7 @@ import {
   protectPersonalData,
   SubjectAlreadyErasedError,
   SubjectErasedError,
+  SubjectKeyMissingError,
   UnknownSubjectError,
   ValidationError,
   type PersonalDataDeclaration,
@@ -92,6 +93,13 @@ describe('personal data in the log', () => {
     const finished = await eraseSubject({ store, keys, region: 'test', beforeErasure: [] }, 'c1');
     expect(finished.version).toBe(1);
     expect(await readData(store as MemoryEventStore, 'Customer', 'c1')).toEqual([{ email: ERASED }]);
+  });
+
+  it('refuses to read a key that is gone without a recorded erasure as erased: the key store is not the log\'s', async () => {
+    const { store, keys, append } = setup();
+    await append('Customer', 'c1', 'Registered', { email: 'ada@example.com' });
+    await keys.erase('c1');
+    await expect(store.readStream({ aggregateType: 'Customer', aggregateId: 'c1' }, { fromVersion: 1, limit: 10 })).rejects.toBeInstanceOf(SubjectKeyMissingError);
   });
 
   it('names the field when an event does not name its subject', async () => {

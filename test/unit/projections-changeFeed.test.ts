@@ -3,7 +3,7 @@ import type { EventEnvelope } from '../../src/core/index.ts';
 import { handleChangeFeedBatch } from '../../src/consumers/changeFeed.ts';
 import { ConsumerHeldError } from '../../src/consumers/errors.ts';
 import { streamProjection } from '../../src/consumers/streamProjection.ts';
-import { defineProjection, defineView, ERASED, PersonalDataCodec, sealValue, silentLogger } from '../../src/core/index.ts';
+import { defineProjection, defineView, ERASED, eraseSubject, PersonalDataCodec, sealValue, silentLogger } from '../../src/core/index.ts';
 import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
 import { MemorySubjectKeyStore } from '../../src/stores/memory/memorySubjectKeyStore.ts';
 import { eventOf, fragileProjection, memoryRuntime, viewContents } from './projectionsFixtures.ts';
@@ -68,11 +68,8 @@ describe('the change-feed handler', () => {
 
   it("opens sealed personal fields of the trigger's documents before the consumer sees them, erased ones as the marker", async () => {
     const keys = new MemorySubjectKeyStore();
-    const codec = new PersonalDataCodec({
-      declarations: new Map([['Member', { Joined: { subject: { from: 'aggregateId' as const }, fields: ['email'] } }]]),
-      keys,
-      log: new MemoryEventStore(),
-    });
+    const log = new MemoryEventStore();
+    const codec = new PersonalDataCodec({ declarations: new Map([['Member', { Joined: { subject: { from: 'aggregateId' as const }, fields: ['email'] } }]]), keys, log });
     const sealedFor = async (subjectId: string) => sealValue(`${subjectId}@example.com`, 'email', { subjectId, ...(await keys.create(subjectId, new Uint8Array(32).fill(subjectId.length))) });
     const member = defineProjection({
       name: 'members',
@@ -82,7 +79,7 @@ describe('the change-feed handler', () => {
     });
     const { runtime } = memoryRuntime([member]);
     const joined = [eventOf('Member-ann', 1, 'Joined', { email: await sealedFor('ann') }), eventOf('Member-bo', 1, 'Joined', { email: await sealedFor('bo') })];
-    await keys.erase('bo');
+    await eraseSubject({ store: log, keys, region: 'test', beforeErasure: [] }, 'bo');
     await handleChangeFeedBatch(runtime, 'members', joined.map((event, i) => asChangeFeedDocument(event, 20 + i)), silentLogger, (events) => codec.open(events));
     const email = async (key: string) => {
       const read = await runtime.readView('member', key, { waitMs: 0 });
