@@ -17,39 +17,25 @@ export const DataSubjectEvents = {
   DataSubjectErased: z.object({ subjectId: SubjectId }),
 };
 
-export class UnknownSubjectError extends ProblemError('unknown-subject', 404, 'Unknown data subject') {
-  readonly subjectId: string;
-  constructor(subjectId: string) {
-    super(`no personal data is kept for subject ${subjectId}: nothing to erase`);
-    this.subjectId = subjectId;
-  }
-  override problemDetails(): Record<string, unknown> {
-    return { subjectId: this.subjectId };
-  }
-}
+/** A problem about one data subject: its id in the detail and as the problem's `subjectId` member. */
+const SubjectProblem = (code: string, status: number, title: string, detail: (subjectId: string) => string) =>
+  class extends ProblemError(code, status, title) {
+    readonly subjectId: string;
+    constructor(subjectId: string) {
+      super(detail(subjectId));
+      this.subjectId = subjectId;
+    }
+    override problemDetails(): Record<string, unknown> {
+      return { subjectId: this.subjectId };
+    }
+  };
 
-export class SubjectAlreadyErasedError extends ProblemError('subject-already-erased', 409, 'Data subject already erased') {
-  readonly subjectId: string;
-  constructor(subjectId: string) {
-    super(`subject ${subjectId} was erased before; nothing changed`);
-    this.subjectId = subjectId;
-  }
-  override problemDetails(): Record<string, unknown> {
-    return { subjectId: this.subjectId };
-  }
-}
+export class UnknownSubjectError extends SubjectProblem('unknown-subject', 404, 'Unknown data subject', (id) => `no personal data is kept for subject ${id}: nothing to erase`) {}
+
+export class SubjectAlreadyErasedError extends SubjectProblem('subject-already-erased', 409, 'Data subject already erased', (id) => `subject ${id} was erased before; nothing changed`) {}
 
 /** New personal data for a subject that was erased: refused, since its key is gone for good. */
-export class SubjectErasedError extends ProblemError('subject-erased', 409, 'Data subject erased') {
-  readonly subjectId: string;
-  constructor(subjectId: string) {
-    super(`subject ${subjectId} was erased: no new personal data is kept for it`);
-    this.subjectId = subjectId;
-  }
-  override problemDetails(): Record<string, unknown> {
-    return { subjectId: this.subjectId };
-  }
-}
+export class SubjectErasedError extends SubjectProblem('subject-erased', 409, 'Data subject erased', (id) => `subject ${id} was erased: no new personal data is kept for it`) {}
 
 /** Whether the log records the subject's erasure (reads where writes are decided). */
 export const isSubjectErased = async (store: EventStore, subjectId: string): Promise<boolean> =>
