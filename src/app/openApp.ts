@@ -92,7 +92,8 @@ const conflictCounter = (config: Config, given: ConflictFeed | undefined): { cou
  * erasure deletes a subject's key. Without declarations the store is used as it is and no key store opens.
  */
 const withPersonalData = async (config: Config, definition: AppDefinition, store: EventStore, given: SubjectKeyStore | undefined) => {
-  if (definition.personalData.size === 0) return { store, openEvents: async <E extends EventEnvelope>(events: readonly E[]) => [...events], erasure: undefined, close: async () => {} };
+  if (definition.personalData.size === 0)
+    return { store, openEvents: async <E extends EventEnvelope>(events: readonly E[]) => [...events], erasure: undefined, close: async () => {} };
   const keys = given ?? (await openSubjectKeyStore(config));
   const cached = new CachedSubjectKeys(keys);
   const codec = new PersonalDataCodec({ declarations: definition.personalData, keys: cached, log: store });
