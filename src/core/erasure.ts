@@ -75,7 +75,13 @@ export const eraseSubject = async (context: ErasureContext, subjectId: string): 
     context.store.readStream(dataSubjectStream(subjectId), { fromVersion: 1, limit: 1, forWrite: true }),
     context.keys.current(subjectId),
   ]);
-  if (key === undefined) throw recorded === undefined ? new UnknownSubjectError(subjectId) : new SubjectAlreadyErasedError(subjectId);
+  if (key === undefined) {
+    if (recorded === undefined) throw new UnknownSubjectError(subjectId);
+    // An earlier erasure may have deleted the key but not purged it (Key Vault): finish that, then answer
+    // what is true of the subject. A purge that still fails leaves the key to the vault's retention.
+    await context.keys.erase(subjectId).catch(() => false);
+    throw new SubjectAlreadyErasedError(subjectId);
+  }
   for (const step of context.beforeErasure) await step(subjectId, { store: context.store, region: context.region });
   // A fixed Idempotency-Key: an earlier, interrupted erasure (or a concurrent one) already wrote the
   // event, and this call gets that append's answer instead of a conflict.

@@ -66,6 +66,19 @@ describe('the Key Vault subject key store', () => {
     expect(vault.secrets.size).toBe(0);
   });
 
+  it('finishes on the next erase a purge that failed after the delete', async () => {
+    const vault = new KeyVaultDouble();
+    const store = new KeyVaultSubjectKeyStore(vault);
+    await store.create('s', newSubjectKey());
+    vault.purgeRefusals = 1;
+    await expect(store.erase('s')).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await store.current('s')).toBeUndefined();
+    expect(vault.secrets.size, 'deleted, not purged').toBe(1);
+    expect(await store.erase('s')).toBe(true);
+    expect(vault.secrets.size).toBe(0);
+    expect(await store.erase('s')).toBe(false);
+  });
+
   it('answers an unavailable vault as the store being unavailable, naming the status and never the key', async () => {
     const vault = new KeyVaultDouble();
     const store = new KeyVaultSubjectKeyStore(vault);

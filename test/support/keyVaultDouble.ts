@@ -56,8 +56,15 @@ export class KeyVaultDouble implements SecretsClient {
     return { pollUntilDone: async () => ({ name }) };
   }
 
+  /** Makes the next purges fail as a vault with purge protection answers them (403). */
+  purgeRefusals = 0;
+
   async purgeDeletedSecret(name: string) {
     this.check();
+    if (this.purgeRefusals > 0) {
+      this.purgeRefusals--;
+      throw new RestErrorDouble(403, `Operation "purge" is not enabled for this vault`);
+    }
     if (this.secrets.get(name)?.deleted !== true) throw new RestErrorDouble(404, `Deleted secret ${name} not found`);
     this.secrets.delete(name);
   }

@@ -102,6 +102,31 @@ describe('personal data in the log', () => {
     await expect(store.readStream({ aggregateType: 'Customer', aggregateId: 'c1' }, { fromVersion: 1, limit: 10 })).rejects.toBeInstanceOf(SubjectKeyMissingError);
   });
 
+  it('lets a second erasure finish a key deletion the first could not, and still answer already erased', async () => {
+    const { store, keys, append } = setup();
+    await append('Customer', 'c1', 'Registered', { email: 'ada@example.com' });
+    const erasures: string[] = [];
+    const halfDone: SubjectKeyStore = {
+      kind: 'memory',
+      current: (s) => keys.current(s),
+      create: (s, c) => keys.create(s, c),
+      find: (s, v) => keys.find(s, v),
+      close: () => keys.close(),
+      // The key is gone for readers, but its deletion failed to finish (a Key Vault purge).
+      erase: async (s) => {
+        erasures.push(s);
+        if (erasures.length === 1) {
+          await keys.erase(s);
+          throw new Error('purge failed');
+        }
+        return true;
+      },
+    };
+    await expect(eraseSubject({ store, keys: halfDone, region: 'test', beforeErasure: [] }, 'c1')).rejects.toThrow('purge failed');
+    await expect(eraseSubject({ store, keys: halfDone, region: 'test', beforeErasure: [] }, 'c1')).rejects.toBeInstanceOf(SubjectAlreadyErasedError);
+    expect(erasures).toEqual(['c1', 'c1']);
+  });
+
   it('names the field when an event does not name its subject', async () => {
     const { raw, append } = setup();
     const error = await append('Order', 'o1', 'Placed', { shipTo: '1 Main St' }).catch((e: unknown) => e);

@@ -80,16 +80,19 @@ export class KeyVaultSubjectKeyStore implements SubjectKeyStore {
 
   async erase(subjectId: string): Promise<boolean> {
     const name = secretNameOf(subjectId);
+    let deleted = true;
     try {
       await (await this.client.beginDeleteSecret(name)).pollUntilDone();
     } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw unavailable('delete', error);
+      if (statusOf(error) !== 404) throw unavailable('delete', error);
+      deleted = false;
     }
     try {
+      // Also when the delete found nothing: an earlier erasure may have deleted the key and failed to purge it.
       await this.client.purgeDeletedSecret(name);
     } catch (error) {
-      // Deleted already (no reader gets it any more), but kept until the vault's retention ends unless purged.
+      if (!deleted && statusOf(error) === 404) return false;
+      // Deleted (no reader gets it any more), but kept until the vault's retention ends unless purged.
       throw unavailable('purge of the deleted key', error);
     }
     return true;
