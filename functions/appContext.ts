@@ -1,12 +1,12 @@
 import { openApp, type EventLogApp } from '../src/app/openApp.ts';
-import { loadConfig } from '../src/config.ts';
+import { checkFunctionsHostConfig, loadConfig } from '../src/config.ts';
 import { productApp } from '../src/product.ts';
 import { jsonLogger } from '../src/telemetry/logger.ts';
 import { telemetryPlan } from '../src/telemetry/config.ts';
 import { startTelemetry } from '../src/telemetry/sdk.ts';
 
 // Configuration is validated when the worker loads this module, so a bad setting fails the start.
-export const config = loadConfig(process.env);
+export const config = checkFunctionsHostConfig(loadConfig(process.env));
 export const definition = productApp(config);
 // In Azure, APPLICATIONINSIGHTS_CONNECTION_STRING turns on traces and metrics to Application Insights.
 const plan = telemetryPlan(process.env);

@@ -97,3 +97,16 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   const got = values[name] === undefined ? '' : ` (got "${values[name]}")`;
   throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${got}`);
 };
+
+/**
+ * What the Functions host asks beyond the schema. An instance's disk in Azure does not outlive it, so
+ * with the log in Cosmos DB the keys of personal data must be in the vault: a key kept in a file there
+ * would be lost, and its data with it. Setting SUBJECT_KEY_STORE on purpose (an emulator, `func start`) is allowed.
+ */
+export const checkFunctionsHostConfig = (config: Config, env: Record<string, string | undefined> = process.env): Config => {
+  if (config.EVENT_STORE === 'cosmos' && config.SUBJECT_KEY_STORE !== 'keyvault' && !env.SUBJECT_KEY_STORE)
+    throw new ConfigError(
+      'Invalid configuration: KEY_VAULT_URL is required with EVENT_STORE=cosmos in the Functions host (keys of personal data must outlive the instance; set SUBJECT_KEY_STORE=sqlite on purpose for an emulator)',
+    );
+  return config;
+};

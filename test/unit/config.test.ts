@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { checkFunctionsHostConfig, ConfigError, loadConfig } from '../../src/config.ts';
 
 describe('configuration', () => {
   it('defaults to the embedded store on port 7071 in region local', () => {
@@ -44,5 +44,15 @@ describe('configuration', () => {
     expect(loadConfig({ KEY_VAULT_URL: 'https://my-vault.vault.azure.net/' }).SUBJECT_KEY_STORE).toBe('keyvault');
     expect(loadConfig({ EVENT_STORE: 'cosmos', COSMOS__accountEndpoint: 'https://a.documents.azure.com' }).SUBJECT_KEY_STORE).toBe('sqlite');
     expect(loadConfig({ KEY_VAULT_URL: 'https://my-vault.vault.azure.net/', SUBJECT_KEY_STORE: 'sqlite' }).SUBJECT_KEY_STORE).toBe('sqlite');
+  });
+
+  it('refuses the Functions host on Cosmos DB without the vault, unless the key store is chosen on purpose', () => {
+    const cosmos = { EVENT_STORE: 'cosmos', COSMOS__accountEndpoint: 'https://a.documents.azure.com' };
+    expect(() => checkFunctionsHostConfig(loadConfig(cosmos), cosmos)).toThrow(/^Invalid configuration: KEY_VAULT_URL is required with EVENT_STORE=cosmos in the Functions host/);
+    const vault = { ...cosmos, KEY_VAULT_URL: 'https://v.vault.azure.net/' };
+    expect(checkFunctionsHostConfig(loadConfig(vault), vault).SUBJECT_KEY_STORE).toBe('keyvault');
+    const chosen = { ...cosmos, SUBJECT_KEY_STORE: 'sqlite' };
+    expect(checkFunctionsHostConfig(loadConfig(chosen), chosen).SUBJECT_KEY_STORE).toBe('sqlite');
+    expect(checkFunctionsHostConfig(loadConfig({}), {}).SUBJECT_KEY_STORE).toBe('sqlite');
   });
 });
