@@ -71,7 +71,8 @@ export const registerFunctions = ({ definition, config, getApp }: FunctionsApp):
       retry: CONSUMER_TRIGGER_RETRY,
       ...(preferredLocations === undefined ? {} : { preferredLocations }),
       handler: async (documents: unknown[], context: InvocationContext) => {
-        await handleChangeFeedBatch((await getApp()).consumers, consumer.name, documents, contextLogger(context));
+        const { consumers: runtime, openEvents } = await getApp();
+        await handleChangeFeedBatch(runtime, consumer.name, documents, contextLogger(context), openEvents);
       },
     });
 

@@ -1,7 +1,7 @@
 import { app as functionsHost } from '@azure/functions';
 import { definitionOf, type AppSource } from '../src/app/createApp.ts';
 import { openApp, type EventLogApp } from '../src/app/openApp.ts';
-import { loadConfig } from '../src/config.ts';
+import { checkFunctionsHostConfig, loadConfig } from '../src/config.ts';
 import { jsonLogger } from '../src/telemetry/logger.ts';
 import { telemetryPlan } from '../src/telemetry/config.ts';
 import { startTelemetry } from '../src/telemetry/sdk.ts';
@@ -19,7 +19,7 @@ export type { FunctionsApp } from './register.ts';
  * opened once per worker process, on the first invocation.
  */
 export const registerApp = (source: AppSource, env: Record<string, string | undefined> = process.env): FunctionsApp => {
-  const config = loadConfig(env);
+  const config = checkFunctionsHostConfig(loadConfig(env));
   const definition = definitionOf(source, config);
   // In Azure, APPLICATIONINSIGHTS_CONNECTION_STRING turns on traces and metrics to Application Insights.
   const plan = telemetryPlan(env);

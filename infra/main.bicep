@@ -128,6 +128,19 @@ module events 'modules/events-account.bicep' = {
   }
 }
 
+// One vault for the environment: every region reads every subject's key (events of any subject are in
+// every region's copy of the log). Its name: 3-24 letters, digits and -, unique in Azure.
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'key-vault'
+  params: {
+    vaultName: take('kv${env}${token}', 24)
+    location: locations[0].locationName
+    allowedIpRanges: allowedIpRanges
+    allowedSubnetIds: map(items(appSubnetIds), s => s.value)
+    tags: allTags
+  }
+}
+
 module regions 'modules/region.bicep' = [
   for l in locations: {
     name: 'region-${l.locationName}'
@@ -143,6 +156,8 @@ module regions 'modules/region.bicep' = [
       reactorsEnabled: l.locationName == reactorRegion
       allowedIpRanges: allowedIpRanges
       appSubnetId: contains(appSubnetIds, l.locationName) ? appSubnetIds[l.locationName] : ''
+      keyVaultName: keyVault.outputs.name
+      keyVaultUri: keyVault.outputs.vaultUri
       tags: allTags
     }
   }
@@ -180,6 +195,8 @@ output resourceGroupName string = resourceGroup().name
 output eventsAccountName string = events.outputs.name
 output eventsAccountEndpoint string = events.outputs.endpoint
 output databaseName string = databaseName
+output keyVaultName string = keyVault.outputs.name
+output keyVaultUri string = keyVault.outputs.vaultUri
 output writeRegion string = writeRegion
 output regions array = [
   for (l, i) in locations: {

@@ -30,6 +30,10 @@ param allowedIpRanges string[] = []
 @description('Resource id of the subnet this region\'s app joins; empty: no virtual network.')
 param appSubnetId string = ''
 
+@description('The vault of the subject keys (key-vault.bicep), shared by every region: its name and URI.')
+param keyVaultName string
+param keyVaultUri string
+
 param tags object = {}
 
 // The change-feed triggers read this region's copy of the log first: preferredLocations of the
@@ -97,6 +101,8 @@ module app 'function-app.bicep' = {
       VIEWS__accountEndpoint: views.outputs.endpoint
       // Mail must go out once, not once per region.
       REACTORS_ENABLED: reactorsEnabled ? 'true' : 'false'
+      // Personal data is sealed with keys kept here (SUBJECT_KEY_STORE defaults to keyvault with it).
+      KEY_VAULT_URL: keyVaultUri
     }
   }
 }
@@ -105,6 +111,15 @@ module viewsDataRole 'cosmos-data-role.bicep' = {
   name: 'views-data-role-${region}'
   params: {
     accountName: views.outputs.name
+    principalId: app.outputs.principalId
+  }
+}
+
+// Creates a key per data subject, reads keys, deletes and purges a key when its subject is erased.
+module keyVaultRole 'key-vault-role.bicep' = {
+  name: 'key-vault-role-${region}'
+  params: {
+    vaultName: keyVaultName
     principalId: app.outputs.principalId
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { badRequest, ETAG, header, json, notFound, problemResponse, RETRY_AFTER, unavailable } from './openapi.ts';
 import { ProjectionEntry, ProjectionParams, ProjectionsResponse, ResumeQuery, ViewParams, ViewQuery, ViewResponse } from './projectionSchemas.ts';
 import { AppendBody, AppendResponse, ConsistencyQuery, HealthResponse, IdempotencyKey, ReadQuery, ReadResponse, StreamInfoResponse, StreamParams } from './schemas.ts';
+import { EraseSubjectResponse, SubjectParams } from './subjectSchemas.ts';
 import type { OperationDoc } from './types.ts';
 
 // Named once here: components in the document, and the identity the generator uses to reference them.
@@ -13,6 +14,7 @@ const HealthDoc = HealthResponse.meta({ id: 'Health' });
 const ViewDoc = ViewResponse.meta({ id: 'ViewDocument' });
 const ProjectionEntryDoc = ProjectionEntry.meta({ id: 'ProjectionEntry' });
 const ProjectionsDoc = ProjectionsResponse.meta({ id: 'ProjectionList' });
+const ErasureDoc = EraseSubjectResponse.meta({ id: 'Erasure' });
 
 const notCaughtUp = problemResponse(
   "`stream-not-caught-up`: this region's copy did not hold the `atLeast` write within `wait` (or the store is unavailable).",
@@ -133,6 +135,20 @@ export const apiOperations = {
     tags: ['projections'],
     request: { params: ProjectionParams, query: ResumeQuery },
     responses: { 202: json('Resumed (or not halted).', ProjectionEntryDoc), 400: badRequest, 404: notFound('No such projection.'), 503: unavailable },
+  },
+  eraseSubject: {
+    summary: 'Erase a data subject',
+    description:
+      "Deletes the subject's key: every personal field sealed with it reads as `\"(erased)\"` from then on, in stream reads, aggregate loads and views rebuilt from the log; the events themselves stay and replay. Records `DataSubjectErased` in the stream `DataSubject-{subjectId}`. Admin key.",
+    tags: ['subjects'],
+    request: { params: SubjectParams },
+    responses: {
+      200: json('Erased.', ErasureDoc),
+      400: badRequest,
+      404: problemResponse('`unknown-subject`: no personal data is kept for this subject; nothing changed.'),
+      409: problemResponse('`subject-already-erased`: erased before; nothing changed.'),
+      503: unavailable,
+    },
   },
   pauseProjection: {
     summary: 'Pause a reactor',

@@ -6,6 +6,7 @@ import { listProjections, pauseConsumer, rebuildProjection, resumeProjection } f
 import { appendToStream, getStream, readStream } from './handlers/streams.ts';
 import { getView, listView } from './handlers/views.ts';
 import { feedOperations } from './feedOperations.ts';
+import { eraseSubject } from './handlers/subjects.ts';
 import { openApiResponse } from './openapi.ts';
 import { apiOperations } from './operations.ts';
 import type { ApiServices } from './services.ts';
@@ -46,6 +47,9 @@ export const apiRoutes: readonly Route<ApiServices>[] = [
   { name: 'rebuildProjection', method: 'POST', route: 'projections/{name}/rebuild', authLevel: 'admin', handle: rebuildProjection, doc: apiOperations.rebuildProjection },
   { name: 'resumeProjection', method: 'POST', route: 'projections/{name}/resume', authLevel: 'admin', handle: resumeProjection, doc: apiOperations.resumeProjection },
   { name: 'pauseProjection', method: 'POST', route: 'projections/{name}/pause', authLevel: 'admin', handle: pauseConsumer, doc: apiOperations.pauseProjection },
+  // Not under `admin/`: the Functions host refuses routes that start with it, /api prefix or not
+  // (https://github.com/Azure/azure-functions-host/issues/1781).
+  { name: 'eraseSubject', method: 'POST', route: 'subjects/{subjectId}/erase', authLevel: 'admin', handle: eraseSubject, doc: apiOperations.eraseSubject },
   // Navigation: `GET /api` (a template Azure accepts for the prefix itself) and a stream asked for by its id.
   { name: 'apiIndex', method: 'GET', route: '{index:maxlength(0)?}', authLevel: 'anonymous', handle: apiIndex, doc: navigationOperations.apiIndex },
   { name: 'streamIdPath', method: 'GET', route: 'streams/{streamId}', authLevel: 'anonymous', handle: streamIdPath, doc: navigationOperations.streamIdPath },

@@ -1,4 +1,4 @@
-import type { ConsumerControl, ConsumerGroupService, EventStore, FeedService, NewEvent, Snapshots, StreamRef, ViewQueryService } from '../core/index.ts';
+import type { ConsumerControl, ConsumerGroupService, ErasureOutcome, EventStore, FeedService, NewEvent, Snapshots, StreamRef, ViewQueryService } from '../core/index.ts';
 
 /**
  * What the raw append route may write, by aggregate type; the app builds it from the aggregates its
@@ -29,4 +29,6 @@ export interface ApiServices {
   snapshots?: Snapshots;
   /** Conflicts waiting in the account's conflicts feed (at least this many); absent where the store has none. */
   pendingConflicts?: () => Promise<number>;
+  /** Erases a data subject's personal data (src/core/erasure.ts); absent when the app declares none. */
+  eraseSubject?: (subjectId: string) => Promise<ErasureOutcome>;
 }

@@ -14,6 +14,7 @@ import {
   type Decider,
   type DomainEvent,
   type EventSchemas,
+  type PersonalDataDeclaration,
   type StreamRef,
 } from '../core/index.ts';
 import type { AggregateRegistration, RawAppendPolicy } from './module.ts';
@@ -87,6 +88,8 @@ export interface AggregateOptions<Command, Event extends DomainEvent, State> {
   rawAppend?: RawAppendPolicy;
   /** Its command routes, each declared with the `command` it is given. */
   commands?: (command: CommandRouteFactory<Command>) => readonly Route<ApiServices>[];
+  /** The personal fields of its events and whose they are: sealed per data subject, erased with its key (docs/lifecycle.md). */
+  personalData?: PersonalDataDeclaration;
 }
 
 /** A declared aggregate: register it with `createApp({ aggregates: [...] })`, which also serves its command routes. */
@@ -211,6 +214,7 @@ export const defineAggregate = <Command, Event extends DomainEvent, State>(
     events,
     decider,
     rawAppend,
+    ...(options.personalData === undefined ? {} : { personalData: options.personalData }),
     routes: Object.freeze([...routes]),
     streamOf: (aggregateId: string): StreamRef => ({ aggregateType, aggregateId }),
   });

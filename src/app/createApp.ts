@@ -1,7 +1,17 @@
 import { apiRoutes, checkRoutes } from '../api/routes.ts';
 import type { AppendPolicy, ApiServices } from '../api/services.ts';
 import type { Route } from '../api/types.ts';
-import { checkConsumerNames, checkProjectionCatalog, type ProjectionDefinition, type ReactorDefinition } from '../core/index.ts';
+import {
+  checkConsumerNames,
+  checkPersonalData,
+  checkProjectionCatalog,
+  DATA_SUBJECT,
+  DataSubjectEvents,
+  type BeforeErasure,
+  type PersonalDataDeclaration,
+  type ProjectionDefinition,
+  type ReactorDefinition,
+} from '../core/index.ts';
 import { streamProjection } from '../consumers/streamProjection.ts';
 import { ReconciliationPolicies } from '../reconciliation/policies.ts';
 import type { Config } from '../config.ts';
@@ -20,7 +30,26 @@ export interface AppDefinition {
   reactors: readonly ReactorDefinition[];
   timers: readonly TimerDefinition[];
   reconciliation: ReconciliationPolicies;
+  /** Aggregate type -> its personal fields; empty when no module declares any (then nothing is sealed). */
+  personalData: ReadonlyMap<string, PersonalDataDeclaration>;
+  beforeErasure: readonly BeforeErasure[];
 }
+
+/** The log's own record of erasures: written by the erasure operation only. */
+const dataSubjects: AggregateRegistration = { aggregateType: DATA_SUBJECT, decider: {}, events: DataSubjectEvents, rawAppend: 'commands-only' };
+
+/** The declared personal data, checked: a snapshot would keep the plain values outside the log, where no erasure reaches. */
+const personalDataOf = (aggregates: readonly AggregateRegistration[]): Map<string, PersonalDataDeclaration> => {
+  const declared = new Map<string, PersonalDataDeclaration>();
+  for (const aggregate of aggregates) {
+    if (aggregate.personalData === undefined) continue;
+    checkPersonalData(aggregate.aggregateType, aggregate.personalData);
+    if (aggregate.decider.snapshot !== undefined)
+      throw new Error(`aggregate ${aggregate.aggregateType} declares personal data and snapshots: a snapshot would keep personal data where erasure does not reach`);
+    declared.set(aggregate.aggregateType, aggregate.personalData);
+  }
+  return declared;
+};
 
 const unique = <T>(items: readonly T[], keyOf: (item: T) => string, what: string): void => {
   const seen = new Set<string>();
@@ -61,7 +90,7 @@ export function createApp(input: readonly AppModule[] | AppOptions): AppDefiniti
   checkConsumerNames([...projections, ...reactors].map((consumer) => consumer.name));
   const timers = all((m) => m.timers);
   unique(timers, (t) => t.name, 'timers');
-  const aggregates = all((m) => m.aggregates);
+  const aggregates = [...all((m) => m.aggregates), dataSubjects];
   unique(aggregates, (a) => a.aggregateType, 'aggregate registrations');
   const appendPolicy = appendPolicyOf(aggregates);
   const reconciliation = new ReconciliationPolicies();
@@ -78,6 +107,8 @@ export function createApp(input: readonly AppModule[] | AppOptions): AppDefiniti
     reactors,
     timers,
     reconciliation,
+    personalData: personalDataOf(aggregates),
+    beforeErasure: all((m) => (m.beforeErasure === undefined ? [] : [m.beforeErasure])),
   };
 }
 

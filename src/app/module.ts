@@ -1,7 +1,16 @@
 import type { z } from 'zod';
 import type { ApiServices } from '../api/services.ts';
 import type { Route } from '../api/types.ts';
-import type { ConsumerControl, EventStore, Logger, ProjectionDefinition, ReactorDefinition, Upcasters } from '../core/index.ts';
+import type {
+  BeforeErasure,
+  ConsumerControl,
+  EventStore,
+  Logger,
+  PersonalDataDeclaration,
+  ProjectionDefinition,
+  ReactorDefinition,
+  Upcasters,
+} from '../core/index.ts';
 import type { ReconciliationPolicy } from '../reconciliation/policies.ts';
 
 // What a module (the reference domain, a team's own) brings to an app, as plain data. The app joins
@@ -31,6 +40,11 @@ export interface AggregateRegistration {
   rawAppend: RawAppendPolicy;
   /** Its command routes (`defineAggregate` builds them); the app serves them with the module's own routes. */
   routes?: readonly Route<ApiServices>[];
+  /**
+   * The personal fields of its events, by event type, and whose they are: the log keeps them sealed
+   * under that data subject's key, and erasing the subject erases them (src/core/personalData.ts).
+   */
+  personalData?: PersonalDataDeclaration;
 }
 
 /** What a timer gets from the host each time it runs. */
@@ -75,4 +89,6 @@ export interface AppModule {
   timers?: readonly TimerDefinition[];
   /** How events a forced failover lost are settled, by aggregate type (default: appended again). */
   reconciliation?: Readonly<Record<string, ReconciliationPolicy>>;
+  /** Work to do while an erased subject's key still exists (idempotent: an interrupted erasure runs it again). */
+  beforeErasure?: BeforeErasure;
 }

@@ -1,16 +1,22 @@
 import type { ApiServices } from '../api/services.ts';
 import type { Config } from '../config.ts';
 import {
+  CachedSubjectKeys,
   describeError,
+  eraseSubject,
   hasGlobalLog,
   feedSourceOf,
   isReplaySource,
+  PersonalDataCodec,
+  protectPersonalData,
   silentLogger,
   Snapshots,
+  type EventEnvelope,
   type EventStore,
   type Logger,
   type ReplaySource,
   type StartedReactor,
+  type SubjectKeyStore,
 } from '../core/index.ts';
 import { signalAppends } from '../consumers/appendSignal.ts';
 import { EventFeed } from '../consumers/feed/eventFeed.ts';
@@ -24,6 +30,7 @@ import { packageInfo } from '../packageInfo.ts';
 import { openEventStore } from '../stores/openEventStore.ts';
 import { openProjectionStorage } from '../stores/openProjectionStorage.ts';
 import { openSnapshotStore } from '../stores/openSnapshotStore.ts';
+import { openSubjectKeyStore } from '../stores/openSubjectKeyStore.ts';
 import { countConflicts, type ConflictFeed } from '../reconciliation/conflictFeed.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
 import type { AppDefinition } from './createApp.ts';
@@ -37,6 +44,8 @@ export interface EventLogApp {
   consumers: ConsumerRuntime;
   /** The whole log for rebuilds, where the event store can replay it. */
   replay: ReplaySource | undefined;
+  /** Opens the personal fields of events read from the store directly (the change-feed trigger's documents). */
+  openEvents: <E extends EventEnvelope>(events: readonly E[]) => Promise<E[]>;
   /** Starts following the log into the consumers and the module timers (local host); Azure runs triggers instead. */
   start(): void;
   close(): Promise<void>;
@@ -52,6 +61,11 @@ export interface OpenAppOptions {
   eventStore?: EventStore;
   /** SSE streams of `GET /api/feed`: heartbeat interval and how long one stream lasts (tests shorten them). */
   feedStream?: { heartbeatMs?: number; streamMs?: number };
+  /**
+   * A subject key store opened by the caller instead of the configured one, and closed by it: every
+   * process that reads a log must share its keys (the simulation's regions share one, as Azure's share the vault).
+   */
+  subjectKeys?: SubjectKeyStore;
 }
 
 /** Starts every reactor of the app with the host's context (its mailer, its client). */
@@ -80,10 +94,33 @@ const conflictCounter = (config: Config, given: ConflictFeed | undefined): { cou
   };
 };
 
+/**
+ * Where the app declares personal data: the store seals it on append and opens it on every read, and
+ * erasure deletes a subject's key. Without declarations the store is used as it is and no key store opens.
+ */
+const withPersonalData = async (config: Config, definition: AppDefinition, store: EventStore, given: SubjectKeyStore | undefined) => {
+  if (definition.personalData.size === 0)
+    return { store, openEvents: async <E extends EventEnvelope>(events: readonly E[]) => [...events], erasure: undefined, close: async () => {} };
+  const keys = given ?? (await openSubjectKeyStore(config));
+  const cached = new CachedSubjectKeys(keys);
+  const codec = new PersonalDataCodec({ declarations: definition.personalData, keys: cached, log: store });
+  const protectedStore = protectPersonalData(store, codec);
+  return {
+    store: protectedStore,
+    openEvents: <E extends EventEnvelope>(events: readonly E[]) => codec.open(events),
+    erasure: (subjectId: string) =>
+      eraseSubject({ store: protectedStore, keys, region: config.REGION, beforeErasure: definition.beforeErasure, onErased: (id) => cached.forget(id) }, subjectId),
+    close: async () => {
+      if (given === undefined) await keys.close();
+    },
+  };
+};
+
 /** The running app both hosts share: configuration and app definition in, wired services out. */
 export const openApp = async (config: Config, definition: AppDefinition, options: OpenAppOptions = {}): Promise<EventLogApp> => {
   const logger = options.logger ?? silentLogger;
-  const opened = options.eventStore ?? (await openEventStore(config));
+  const personal = await withPersonalData(config, definition, options.eventStore ?? (await openEventStore(config)), options.subjectKeys);
+  const opened = personal.store;
   const instrumented = options.telemetry?.instrumentStore(opened) ?? opened;
   const log = hasGlobalLog(instrumented) ? instrumented : undefined;
   const replay: ReplaySource | undefined = log ? globalLogReplay(log) : isReplaySource(instrumented) ? instrumented : undefined;
@@ -149,6 +186,7 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     feed,
     groups,
     viewQueries,
+    ...(personal.erasure === undefined ? {} : { eraseSubject: personal.erasure }),
   };
   return {
     config,
@@ -156,6 +194,7 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     services,
     consumers,
     replay,
+    openEvents: personal.openEvents,
     start: () => {
       follower?.start();
       timers.start();
@@ -168,6 +207,7 @@ export const openApp = async (config: Config, definition: AppDefinition, options
       await snapshots?.idle();
       conflicts.close();
       await store.close();
+      await personal.close();
       await snapshotStore?.close();
       await storage.close();
     },

@@ -1,4 +1,4 @@
-import { eventsFromDocuments, type Logger } from '../core/index.ts';
+import { eventsFromDocuments, type EventEnvelope, type Logger } from '../core/index.ts';
 import { ConsumerHeldError } from './errors.ts';
 import type { LiveOutcome, ConsumerRuntime } from './runtime.ts';
 
@@ -17,8 +17,11 @@ export const handleChangeFeedBatch = async (
   consumer: string,
   documents: readonly unknown[],
   logger: Logger,
+  /** Opens sealed personal fields: the trigger hands over the items as stored (the app's `openEvents`). */
+  openEvents: (events: EventEnvelope[]) => Promise<EventEnvelope[]> = async (events) => events,
 ): Promise<LiveOutcome> => {
-  const { events, ignored } = eventsFromDocuments(documents);
+  const { events: stored, ignored } = eventsFromDocuments(documents);
+  const events = await openEvents(stored);
   if (ignored > 0) logger.warn("change feed delivered documents that are neither events nor marked as the product's own; passed over and counted", { consumer, ignored });
   const outcome = await runtime.applyLive(consumer, events, { ignored, retryBudgetMs: TRIGGER_RETRY_BUDGET_MS });
   if (outcome.halted !== undefined) {

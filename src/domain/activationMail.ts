@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConcurrencyError,
+  ERASED,
   handleCommand,
   loadAggregate,
   StoreUnavailableError,
@@ -71,7 +72,8 @@ export const activationMailHandler = (options: ActivationMailOptions): ReactorHa
     const userId = event.aggregateId;
     const stream = userStream(userId);
     const { state } = await loadAggregate(options.store, userDecider, stream);
-    if (state.status !== 'pending' || state.activationTokenHashes.length > 0) {
+    // An erased user gets no mail: their address reads "(erased)".
+    if (state.status !== 'pending' || state.activationTokenHashes.length > 0 || state.email === ERASED) {
       inFlight.delete(event.id);
       return;
     }

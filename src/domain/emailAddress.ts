@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Decider, decodeEvent, type EventOf } from '../public/index.ts';
+import { type Decider, decodeEvent, type EventOf, type PersonalDataDeclaration } from '../public/index.ts';
 import { EmailTakenError, ReservationNotHeldError } from './errors.ts';
 
 // The reservation of one normalized email address: `EmailAddress-{sha256(email)}`. Uniqueness comes
@@ -13,8 +13,15 @@ export const EmailAddressEvents = {
   EmailReservationConfirmed: z.object({ userId: z.string(), reservedAt: z.iso.datetime() }),
   /** The registration never completed: the address is free again. */
   EmailReservationReleased: z.object({ userId: z.string(), reservedAt: z.iso.datetime(), reason: z.string() }),
+  /** The holder was erased as a data subject: the address is free again, and its views forget it. */
+  EmailReservationErased: z.object({ userId: z.string(), reservedAt: z.iso.datetime() }),
 };
 export type EmailAddressEvent = EventOf<typeof EmailAddressEvents>;
+
+/** The reserved address belongs to the user who reserved it. The stream id is its SHA-256 (docs/decisions.md, "Erasure and email reservations"). */
+export const EmailAddressPersonalData: PersonalDataDeclaration = {
+  EmailReserved: { subject: { from: 'data', field: 'userId' }, fields: ['email'] },
+};
 
 export type EmailAddressState =
   | { status: 'free' }
@@ -23,9 +30,13 @@ export type EmailAddressState =
 export type EmailAddressCommand =
   | { type: 'Reserve'; email: string; userId: string; reservedAt: string }
   | { type: 'Confirm'; userId: string }
-  | { type: 'Release'; userId: string; reason: string };
+  | { type: 'Release'; userId: string; reason: string }
+  | { type: 'Erase'; userId: string };
 
 export const initialState = (): EmailAddressState => ({ status: 'free' });
+
+const heldBy = (state: EmailAddressState, userId: string): state is Exclude<EmailAddressState, { status: 'free' }> =>
+  (state.status === 'reserved' || state.status === 'confirmed') && state.userId === userId;
 
 export const evolve = (state: EmailAddressState, stored: EmailAddressEvent): EmailAddressState => {
   const event = decodeEvent(EmailAddressEvents, stored);
@@ -37,11 +48,10 @@ export const evolve = (state: EmailAddressState, stored: EmailAddressEvent): Ema
       return state.status === 'reserved' ? { ...state, status: 'confirmed' } : state;
     case 'EmailReservationReleased':
       return state.status === 'reserved' ? { ...state, status: 'released' } : state;
+    case 'EmailReservationErased':
+      return heldBy(state, event.data.userId) ? { status: 'free' } : state;
   }
 };
-
-const heldBy = (state: EmailAddressState, userId: string): boolean =>
-  (state.status === 'reserved' || state.status === 'confirmed') && state.userId === userId;
 
 export const decide = (command: EmailAddressCommand, state: EmailAddressState): EmailAddressEvent[] => {
   switch (command.type) {
@@ -59,6 +69,11 @@ export const decide = (command: EmailAddressCommand, state: EmailAddressState): 
       // Only the holder's pending reservation: releasing twice, or after someone else reserved, changes nothing.
       return state.status === 'reserved' && state.userId === command.userId
         ? [{ type: 'EmailReservationReleased', data: { userId: command.userId, reservedAt: state.reservedAt, reason: command.reason } }]
+        : [];
+    case 'Erase':
+      // Only while the erased user holds it: erasing twice, or after someone else reserved it, changes nothing.
+      return heldBy(state, command.userId)
+        ? [{ type: 'EmailReservationErased', data: { userId: command.userId, reservedAt: state.reservedAt } }]
         : [];
   }
 };

@@ -1,7 +1,8 @@
 import { defineAggregate, type AppModule, type TimerDefinition, type Mailer } from '../public/index.ts';
 import { activationMailReactor, type CircuitSettings } from './activationMail.ts';
 import { CommentEvents, commentDecider } from './comment.ts';
-import { EmailAddressEvents, emailAddressDecider } from './emailAddress.ts';
+import { EmailAddressEvents, EmailAddressPersonalData, emailAddressDecider } from './emailAddress.ts';
+import { freeEmailOfErasedUser } from './erasure.ts';
 import {
   activateUserHandler,
   addCommentHandler,
@@ -16,7 +17,7 @@ import { domainProjections } from './projections.ts';
 import { emailAddressPolicy } from './reconciliation.ts';
 import { sweepAbandonedReservations } from './reservationSweeper.ts';
 import { COMMENT, EMAIL_ADDRESS, POST, USER } from './streams.ts';
-import { UserEvents, userDecider } from './user.ts';
+import { UserEvents, UserPersonalData, userDecider } from './user.ts';
 
 // The reference domain (users with unique emails and an activation mail, posts with comments) as one
 // module of the app: everything it adds, as data. The product's composition (src/product.ts) adds it.
@@ -57,8 +58,14 @@ export const referenceDomain = (settings: ReferenceDomainSettings): AppModule =>
     // reservation and its activation to a mail really sent, so both are written by commands only; posts
     // and comments keep no invariant across streams that their views do not already converge on.
     // Their command routes are the module's own `routes` above: their answers are part of the HTTP contract.
-    defineAggregate({ aggregateType: USER, decider: userDecider, events: UserEvents, rawAppend: 'commands-only' }),
-    defineAggregate({ aggregateType: EMAIL_ADDRESS, decider: emailAddressDecider, events: EmailAddressEvents, rawAppend: 'commands-only' }),
+    defineAggregate({ aggregateType: USER, decider: userDecider, events: UserEvents, rawAppend: 'commands-only', personalData: UserPersonalData }),
+    defineAggregate({
+      aggregateType: EMAIL_ADDRESS,
+      decider: emailAddressDecider,
+      events: EmailAddressEvents,
+      rawAppend: 'commands-only',
+      personalData: EmailAddressPersonalData,
+    }),
     defineAggregate({ aggregateType: POST, decider: postDecider, events: PostEvents, rawAppend: 'validated' }),
     defineAggregate({ aggregateType: COMMENT, decider: commentDecider, events: CommentEvents, rawAppend: 'validated' }),
   ],
@@ -66,4 +73,5 @@ export const referenceDomain = (settings: ReferenceDomainSettings): AppModule =>
   reactors: [activationMailReactor(settings)],
   timers: [reservationSweep(settings)],
   reconciliation: { [EMAIL_ADDRESS]: emailAddressPolicy },
+  beforeErasure: freeEmailOfErasedUser,
 });

@@ -1,4 +1,4 @@
-import { defineProjection, defineView, type EventEnvelope, decodeEvent } from '../public/index.ts';
+import { DATA_SUBJECT, DataSubjectEvents, defineProjection, defineView, ERASED, type EventEnvelope, decodeEvent } from '../public/index.ts';
 import { CommentEvents } from './comment.ts';
 import { EmailAddressEvents } from './emailAddress.ts';
 import { PostEvents } from './post.ts';
@@ -20,21 +20,37 @@ export interface UserView {
   name: string;
   status: 'pending' | 'active';
   registeredAt: string;
+  /** The user was erased as a data subject: email and name read "(erased)" whatever arrives later. */
+  erased?: true;
 }
+
+/** The user view of an erased user, whatever order the erasure and the registration arrive in (streams interleave). */
+const erasedUser = (current: UserView | undefined, userId: string): UserView => ({
+  userId,
+  status: 'pending',
+  registeredAt: '',
+  ...current,
+  email: ERASED,
+  name: ERASED,
+  erased: true,
+});
 
 export const userProjection = defineProjection({
   name: 'users',
   version: 1,
-  eventTypes: ['UserRegistered', 'UserActivated'],
+  eventTypes: ['UserRegistered', 'UserActivated', 'DataSubjectErased'],
   views: [
     defineView<UserView>({
       name: 'user',
-      keysOf: (event) => (of(USER)(event) ? [event.aggregateId] : []),
+      keysOf: (event) => (of(USER)(event) || of(DATA_SUBJECT)(event) ? [event.aggregateId] : []),
       streamOf: (userId) => userStream(userId),
       reduce: (current, stored) => {
+        if (of(DATA_SUBJECT)(stored)) return decodeEvent(DataSubjectEvents, stored) === undefined ? (current ?? null) : erasedUser(current, stored.aggregateId);
         const event = decodeEvent(UserEvents, stored);
-        if (event?.type === 'UserRegistered')
-          return { userId: stored.aggregateId, email: event.data.email, name: event.data.name, status: current?.status ?? 'pending', registeredAt: stored.recordedAt };
+        if (event?.type === 'UserRegistered') {
+          const registered: UserView = { userId: stored.aggregateId, email: event.data.email, name: event.data.name, status: current?.status ?? 'pending', registeredAt: stored.recordedAt };
+          return current?.erased === true ? erasedUser(registered, stored.aggregateId) : registered;
+        }
         if (event?.type === 'UserActivated' && current !== undefined) return { ...current, status: 'active' };
         return current ?? null;
       },
@@ -164,7 +180,7 @@ export const emailReservationProjection = defineProjection({
   name: 'email-reservations',
   // 2: pending reservations are bucketed within the hour.
   version: 2,
-  eventTypes: ['EmailReserved', 'EmailReservationConfirmed', 'EmailReservationReleased'],
+  eventTypes: ['EmailReserved', 'EmailReservationConfirmed', 'EmailReservationReleased', 'EmailReservationErased'],
   views: [
     defineView<EmailReservationView>({
       name: 'emailReservation',
@@ -179,6 +195,9 @@ export const emailReservationProjection = defineProjection({
             return current === undefined ? null : { ...current, status: 'confirmed' };
           case 'EmailReservationReleased':
             return current === undefined ? null : { ...current, status: 'released' };
+          case 'EmailReservationErased':
+            // The view forgets the address of an erased holder; a later holder's reservation is kept.
+            return current === undefined || current.userId === event.data.userId ? null : current;
           default:
             return current ?? null;
         }

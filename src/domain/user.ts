@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Decider, decodeEvent, type EventOf } from '../public/index.ts';
+import { type Decider, decodeEvent, type EventOf, type PersonalDataDeclaration } from '../public/index.ts';
 import { AlreadyExistsError, InvalidActivationTokenError, RegistrationAbandonedError, UserNotFoundError } from './errors.ts';
 
 // A user account: `User-{userId}`. The first event decides the stream's fate: `UserRegistered`
@@ -16,6 +16,11 @@ export const UserEvents = {
   UserActivated: z.object({}),
 };
 export type UserEvent = EventOf<typeof UserEvents>;
+
+/** The user's email and name are theirs: sealed under the user's key, and "(erased)" once they are erased. */
+export const UserPersonalData: PersonalDataDeclaration = {
+  UserRegistered: { subject: { from: 'aggregateId' }, fields: ['email', 'name'] },
+};
 
 export type UserState =
   | { status: 'unregistered' }

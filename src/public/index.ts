@@ -40,6 +40,10 @@ export { defineReactor, isTransientReactorError, type CircuitSettings, type Reac
 export type { ReactorContext, ReactorDefinition, ReactorHandler } from '../core/reactor.ts';
 export type { AggregateRegistration, AppModule, RawAppendPolicy, TimerContext, TimerDefinition, TimerReport } from '../app/module.ts';
 
+// Personal data: sealed per data subject in the log, erased with the subject's key (docs/lifecycle.md).
+export { ERASED, type PersonalDataDeclaration, type PersonalFields, type SubjectSelector } from '../core/personalData.ts';
+export { DATA_SUBJECT, DataSubjectEvents, SubjectErasedError, type BeforeErasure } from '../core/erasure.ts';
+
 // Commands outside a command route (a reactor's, a timer's, a route of your own).
 export { handleCommand, loadAggregate, writtenBy, COMMAND_RETRY, type CommandResult, type HandleCommandOptions, type LoadedAggregate } from '../core/commandHandler.ts';
 export { encodeConsistencyToken } from '../core/consistencyToken.ts';

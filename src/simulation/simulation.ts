@@ -5,6 +5,7 @@ import { openApp, type EventLogApp } from '../app/openApp.ts';
 import type { Config } from '../config.ts';
 import { silentLogger, type Logger } from '../core/index.ts';
 import { startLocalHost, type LocalHost } from '../local/server.ts';
+import { openSubjectKeyStore } from '../stores/openSubjectKeyStore.ts';
 import { reconcileConflicts, type ReconcileReport } from '../reconciliation/reconciler.ts';
 import { RegionalAccount, type RegionalAccountOptions } from './account.ts';
 import { regionRoutes, type RegionServices } from './adminRoutes.ts';
@@ -53,6 +54,8 @@ export const startRegionSimulation = async (options: RegionSimulationOptions): P
   const logger = options.logger ?? silentLogger;
   const root = join(options.config.DATA_DIR, 'regions');
   const account = new RegionalAccount({ ...options.account, dataDir: root });
+  // One key store for every region, as every Azure region reads the one vault: a region must open what another sealed.
+  const subjectKeys = await openSubjectKeyStore({ ...options.config, DATA_DIR: root });
   const hosts: RegionHost[] = [];
   const servers: LocalHost[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -64,6 +67,7 @@ export const startRegionSimulation = async (options: RegionSimulationOptions): P
     account.stop();
     for (const server of servers) await server.close();
     for (const host of hosts) await host.app.close();
+    await subjectKeys.close();
     await account.close();
   };
 
@@ -77,7 +81,7 @@ export const startRegionSimulation = async (options: RegionSimulationOptions): P
         PORT: options.ports?.[index] ?? 0,
         REACTORS_ENABLED: options.config.REACTORS_ENABLED && index === 0,
       };
-      const app = await openApp(config, options.definition, { eventStore: account.endpoint(region), conflicts: account.conflicts, logger });
+      const app = await openApp(config, options.definition, { eventStore: account.endpoint(region), conflicts: account.conflicts, logger, subjectKeys });
       const reconcile = serialized(() =>
         reconcileConflicts({ feed: account.conflicts, store: account.endpoint(region), region, policies: options.definition.reconciliation, logger }),
       );

@@ -163,6 +163,7 @@ describe('Bicep templates: structure', () => {
       'Microsoft.Insights': ['2020-02-02'],
       'Microsoft.OperationalInsights': ['2025-02-01'],
       'Microsoft.Authorization': ['2022-04-01'],
+      'Microsoft.KeyVault': ['2023-07-01'],
     });
   });
 
@@ -303,6 +304,29 @@ describe('Bicep templates: per region', () => {
     expect(app).toContain("'0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'"); // Storage Table Data Contributor
     expect(app).toContain("'3913510d-42f4-4e42-8a64-420c390055eb'"); // Monitoring Metrics Publisher
     expect(app).toMatch(/principalId: functionApp\.identity\.principalId/);
+  });
+});
+
+describe('Bicep templates: the vault of the subject keys', () => {
+  const vault = read('modules/key-vault.bicep');
+  const region = read('modules/region.bicep');
+
+  it('is one vault for every region, by Azure RBAC, with purge protection left off so an erasure can purge a key', () => {
+    expect(read('main.bicep')).toMatch(/module keyVault 'modules\/key-vault.bicep' = \{[\s\S]*?vaultName: take\('kv\$\{env\}\$\{token\}', 24\)/);
+    expect(vault).toMatch(/enableRbacAuthorization: true/);
+    expect(vault).toMatch(/enableSoftDelete: true/);
+    expect(code(vault)).not.toMatch(/enablePurgeProtection|accessPolicies/);
+    expect(vault).toMatch(/output vaultUri string = vault\.properties\.vaultUri/);
+  });
+
+  it("gives each region's app the vault's URL and Key Vault Secrets Officer on it", () => {
+    expect(region).toMatch(/KEY_VAULT_URL: keyVaultUri/);
+    expect(read('main.bicep')).toMatch(/keyVaultUri: keyVault\.outputs\.vaultUri/);
+    expect(region).toMatch(/module keyVaultRole 'key-vault-role.bicep' = \{[\s\S]*?vaultName: keyVaultName\s*principalId: app\.outputs\.principalId\s*\}/);
+    const role = read('modules/key-vault-role.bicep');
+    expect(role).toMatch(/param roleDefinitionId string = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'/);
+    expect(role).toMatch(/scope: vault/);
+    expect(role).toMatch(/principalType: 'ServicePrincipal'/);
   });
 });
 

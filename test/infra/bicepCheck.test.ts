@@ -59,6 +59,8 @@ const NOT_CHECKED: Record<string, string> = {
     'the only @azure/arm-appinsights with mappers for 2020-02-02 is a beta; the current ones have no mappers',
   'Microsoft.OperationalInsights/workspaces':
     '@azure/arm-operationalinsights with mappers (9.x) describes 2022-10-01, not 2025-02-01; 11.x has no mappers',
+  'Microsoft.KeyVault/vaults':
+    '@azure/arm-keyvault 5.x has no mappers; bicep.test.ts checks the vault\'s properties by text',
 };
 
 describe('Bicep templates: grammar', () => {

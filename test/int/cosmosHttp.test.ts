@@ -28,6 +28,7 @@ const SUITES = [
   'test/int/projections.test.ts',
   'test/int/users.test.ts',
   'test/int/users-reservations.test.ts',
+  'test/int/erasure.test.ts',
   'test/int/posts.test.ts',
 ];
 

@@ -62,6 +62,23 @@ describe('two regions over HTTP', () => {
     expect(await stream.json()).toMatchObject({ version: 1, events: [{ type: 'Placed', region: 'west' }] });
   });
 
+  it('share the keys of personal data: a user registered in one region reads plain in the other, and erased once erased', async () => {
+    const registered = await call('west', 'users', { body: { email: 'ines@example.com', name: 'Ines' }, key: API_KEY });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    const { userId } = (await registered.json()) as { userId: string };
+    const dataIn = async (region: string) => {
+      const read = await call(region, `streams/User/${userId}/events`, { key: API_KEY });
+      return read.status === 200 ? ((await read.json()) as { events: { data: Record<string, unknown> }[] }).events[0]!.data : undefined;
+    };
+    await eventually(async () => (await dataIn('east')) !== undefined);
+    expect(await dataIn('west')).toEqual({ email: 'ines@example.com', name: 'Ines' });
+    expect(await dataIn('east')).toEqual({ email: 'ines@example.com', name: 'Ines' });
+
+    expect((await call('west', `subjects/${userId}/erase`, { method: 'POST' })).status).toBe(200);
+    // East may serve the key it cached for up to 5 minutes (docs/lifecycle.md); the erasing region, at once.
+    expect(await dataIn('west')).toEqual({ email: '(erased)', name: '(erased)' });
+  });
+
   it('show the account, and refuse with a problem what its state does not allow', async () => {
     expect(await (await call('east', 'regions', { key: API_KEY })).json()).toMatchObject({
       mode: 'single-write',

@@ -73,6 +73,20 @@ describe('Azure registrations of the reference domain', () => {
     await app.consumers.resume('activation-mail', { skip: false });
   });
 
+  it('every consumer trigger opens the sealed personal fields of what the change feed delivers, through the app', async () => {
+    const app = await getApp();
+    const { registerUser } = await import('../../src/domain/registration.ts');
+    const user = await registerUser({ store: app.services.eventStore, region: 'westeurope', reservationTimeoutMs: 60_000 }, { email: 'sealed@x.io', name: 'Sealed' });
+    const feed = asFeed((await app.services.eventStore.readStream({ aggregateType: 'User', aggregateId: user.userId }, { fromVersion: 1, limit: 10 }))!.events);
+    const openEvents = vi.spyOn(app, 'openEvents');
+    try {
+      await registered.cosmosDB.find((r) => r.name === 'project-users')!.options.handler(feed, context());
+      expect(openEvents).toHaveBeenCalledWith([expect.objectContaining({ type: 'UserRegistered', aggregateId: user.userId })]);
+    } finally {
+      openEvents.mockRestore();
+    }
+  });
+
   it('the timer settles reservations whose registration never completed', async () => {
     const app = await getApp();
     const { handleCommand } = await import('../../src/core/index.ts');

@@ -61,10 +61,10 @@ describe('the raw append policy', () => {
     expect(() => createApp([{ name: 'm', aggregates: [registration('User', 'validated', {})] }])).toThrow(/registers no event schemas/);
   });
 
-  it('the product registers User and EmailAddress as commands-only, Post and Comment as validated', async () => {
+  it('the product registers User and EmailAddress as commands-only, Post and Comment as validated, and the log of erasures as commands-only', async () => {
     const { productApp } = await import('../../src/product.ts');
     const { loadConfig } = await import('../../src/config.ts');
     const declared = Object.fromEntries(productApp(loadConfig({})).aggregates.map((a) => [a.aggregateType, a.rawAppend]));
-    expect(declared).toEqual({ User: 'commands-only', EmailAddress: 'commands-only', Post: 'validated', Comment: 'validated' });
+    expect(declared).toEqual({ User: 'commands-only', EmailAddress: 'commands-only', Post: 'validated', Comment: 'validated', DataSubject: 'commands-only' });
   });
 });

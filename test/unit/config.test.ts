@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { checkFunctionsHostConfig, ConfigError, loadConfig } from '../../src/config.ts';
 
 describe('configuration', () => {
   it('defaults to the embedded store on port 7071 in region local', () => {
@@ -25,6 +25,9 @@ describe('configuration', () => {
       { EVENT_STORE: 'cosmos', COSMOS_ENDPOINT: 'https://127.0.0.1:8081', COSMOS_KEY: 'k', VIEWS_ENDPOINT: 'https://127.0.0.1:8082', VIEWS_KEY: 'k', VIEWS__accountEndpoint: 'https://views.documents.azure.com' },
       /^Invalid configuration: VIEWS_ENDPOINT and VIEWS__accountEndpoint are both set/,
     ],
+    [{ SUBJECT_KEY_STORE: 'keyvault' }, /^Invalid configuration: KEY_VAULT_URL is required when SUBJECT_KEY_STORE=keyvault$/],
+    [{ SUBJECT_KEY_STORE: 'file' }, /^Invalid configuration: SUBJECT_KEY_STORE .*\(got "file"\)$/],
+    [{ KEY_VAULT_URL: 'http://my-vault.vault.azure.net/' }, /^Invalid configuration: KEY_VAULT_URL must be the https URL of a Key Vault/],
   ])('%j fails with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -33,5 +36,23 @@ describe('configuration', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('\n');
     }
+  });
+
+  it('keeps subject keys in the vault when KEY_VAULT_URL is set, else beside the store', () => {
+    expect(loadConfig({}).SUBJECT_KEY_STORE).toBe('sqlite');
+    expect(loadConfig({ EVENT_STORE: 'memory' }).SUBJECT_KEY_STORE).toBe('memory');
+    expect(loadConfig({ KEY_VAULT_URL: 'https://my-vault.vault.azure.net/' }).SUBJECT_KEY_STORE).toBe('keyvault');
+    expect(loadConfig({ EVENT_STORE: 'cosmos', COSMOS__accountEndpoint: 'https://a.documents.azure.com' }).SUBJECT_KEY_STORE).toBe('sqlite');
+    expect(loadConfig({ KEY_VAULT_URL: 'https://my-vault.vault.azure.net/', SUBJECT_KEY_STORE: 'sqlite' }).SUBJECT_KEY_STORE).toBe('sqlite');
+  });
+
+  it('refuses the Functions host on Cosmos DB without the vault, unless the key store is chosen on purpose', () => {
+    const cosmos = { EVENT_STORE: 'cosmos', COSMOS__accountEndpoint: 'https://a.documents.azure.com' };
+    expect(() => checkFunctionsHostConfig(loadConfig(cosmos), cosmos)).toThrow(/^Invalid configuration: KEY_VAULT_URL is required with EVENT_STORE=cosmos in the Functions host/);
+    const vault = { ...cosmos, KEY_VAULT_URL: 'https://v.vault.azure.net/' };
+    expect(checkFunctionsHostConfig(loadConfig(vault), vault).SUBJECT_KEY_STORE).toBe('keyvault');
+    const chosen = { ...cosmos, SUBJECT_KEY_STORE: 'sqlite' };
+    expect(checkFunctionsHostConfig(loadConfig(chosen), chosen).SUBJECT_KEY_STORE).toBe('sqlite');
+    expect(checkFunctionsHostConfig(loadConfig({}), {}).SUBJECT_KEY_STORE).toBe('sqlite');
   });
 });

@@ -3,7 +3,9 @@ import type { EventEnvelope } from '../../src/core/index.ts';
 import { handleChangeFeedBatch } from '../../src/consumers/changeFeed.ts';
 import { ConsumerHeldError } from '../../src/consumers/errors.ts';
 import { streamProjection } from '../../src/consumers/streamProjection.ts';
-import { silentLogger } from '../../src/core/index.ts';
+import { defineProjection, defineView, ERASED, eraseSubject, PersonalDataCodec, sealValue, silentLogger } from '../../src/core/index.ts';
+import { MemoryEventStore } from '../../src/stores/memory/memoryEventStore.ts';
+import { MemorySubjectKeyStore } from '../../src/stores/memory/memorySubjectKeyStore.ts';
 import { eventOf, fragileProjection, memoryRuntime, viewContents } from './projectionsFixtures.ts';
 
 /** An event as the Cosmos DB change feed delivers it: the stored item with the service's system fields. */
@@ -62,5 +64,28 @@ describe('the change-feed handler', () => {
     expect(await handleChangeFeedBatch(runtime, 'fragile', documents, silentLogger)).toMatchObject({ processed: 3 });
     const read = await runtime.readView('fragile', 'Order-1', { waitMs: 0 });
     expect(read.kind === 'found' && read.document.data).toEqual({ count: 2 });
+  });
+
+  it("opens sealed personal fields of the trigger's documents before the consumer sees them, erased ones as the marker", async () => {
+    const keys = new MemorySubjectKeyStore();
+    const log = new MemoryEventStore();
+    const codec = new PersonalDataCodec({ declarations: new Map([['Member', { Joined: { subject: { from: 'aggregateId' as const }, fields: ['email'] } }]]), keys, log });
+    const sealedFor = async (subjectId: string) => sealValue(`${subjectId}@example.com`, 'email', { subjectId, ...(await keys.create(subjectId, new Uint8Array(32).fill(subjectId.length))) });
+    const member = defineProjection({
+      name: 'members',
+      version: 1,
+      eventTypes: ['Joined'],
+      views: [defineView<{ email: unknown }>({ name: 'member', keysOf: (event) => [event.aggregateId], reduce: (_current, event) => ({ email: event.data.email }) })],
+    });
+    const { runtime } = memoryRuntime([member]);
+    const joined = [eventOf('Member-ann', 1, 'Joined', { email: await sealedFor('ann') }), eventOf('Member-bo', 1, 'Joined', { email: await sealedFor('bo') })];
+    await eraseSubject({ store: log, keys, region: 'test', beforeErasure: [] }, 'bo');
+    await handleChangeFeedBatch(runtime, 'members', joined.map((event, i) => asChangeFeedDocument(event, 20 + i)), silentLogger, (events) => codec.open(events));
+    const email = async (key: string) => {
+      const read = await runtime.readView('member', key, { waitMs: 0 });
+      return read.kind === 'found' ? read.document.data?.email : undefined;
+    };
+    expect(await email('ann')).toBe('ann@example.com');
+    expect(await email('bo')).toBe(ERASED);
   });
 });

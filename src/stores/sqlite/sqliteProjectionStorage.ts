@@ -86,6 +86,9 @@ export class SqliteProjectionStorage implements ProjectionStorage {
     this.path = databasePath(options.dataDir, viewsFileName(options.region));
     this.db = new DatabaseSync(this.path);
     useWal(this.db, 'NORMAL');
+    // Views may hold personal data until an erasure rewrites them or a rebuild replaces them: what a
+    // rewrite or a drop frees is overwritten, not left in the file (docs/lifecycle.md, "Erasure of personal data").
+    this.db.exec('PRAGMA secure_delete = ON');
     this.db.exec(SCHEMA);
     // Concurrent writes of one batch commit together: one transaction for many documents.
     this.writes = new GroupCommit(this.db, { maxBatch: 1024, onTransactionError: unavailable });
