@@ -50,10 +50,21 @@ export const ConfigSchema = z
     EMAIL_RESERVATION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
     /** How often the local host sweeps abandoned email reservations (Azure: a timer). */
     EMAIL_RESERVATION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** The archive's directory (cold storage of the embedded store); default DATA_DIR/archive with EVENT_STORE=sqlite. */
+    ARCHIVE_DIR: optionalText,
+    /** The archive's Azure Blob Storage container, reached with the app's identity: https://{account}.blob.core.windows.net/{container}. */
+    ARCHIVE_CONTAINER_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** What the archive timer archives: `user:30,post:90` (aggregate type and days untouched); unset: nothing. */
+    ARCHIVE_POLICY: z
+      .string()
+      .regex(/^\s*[A-Za-z][A-Za-z0-9_]{0,63}:\d{1,5}\s*(,\s*[A-Za-z][A-Za-z0-9_]{0,63}:\d{1,5}\s*)*$/, 'must be <aggregateType>:<idle days>, comma-separated, e.g. user:30,post:90')
+      .optional(),
     /** Side-effect consumers (activation mail, reservation sweep) run here; enable them in one region only. */
     REACTORS_ENABLED: z.stringbool().default(true),
   })
   .superRefine((config, ctx) => {
+    if (config.ARCHIVE_DIR !== undefined && config.ARCHIVE_CONTAINER_URL !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['ARCHIVE_DIR'], message: 'and ARCHIVE_CONTAINER_URL are both set: use one (a directory locally, a blob container in Azure)' });
     if (config.MAILER === 'acs' && config.ACS_ENDPOINT === undefined)
       ctx.addIssue({ code: 'custom', path: ['ACS_ENDPOINT'], message: 'is required when MAILER=acs' });
     if (config.EVENT_STORE !== 'cosmos') return;

@@ -1,7 +1,7 @@
 import { health } from './handlers/health.ts';
 import { apiIndex, navigationOperations, streamIdPath } from './handlers/navigation.ts';
 import { listProjections, pauseConsumer, rebuildProjection, resumeProjection } from './handlers/projections.ts';
-import { appendToStream, getStream, readStream } from './handlers/streams.ts';
+import { appendToStream, archiveStream, deleteStream, getStream, readStream } from './handlers/streams.ts';
 import { getView } from './handlers/views.ts';
 import { openApiResponse } from './openapi.ts';
 import { apiOperations } from './operations.ts';
@@ -28,6 +28,8 @@ export const apiRoutes: readonly Route<ApiServices>[] = [
     doc: apiOperations.readStream,
   },
   { name: 'getStream', method: 'GET', route: 'streams/{aggregateType}/{aggregateId}', authLevel: 'function', handle: getStream, doc: apiOperations.getStream },
+  { name: 'deleteStream', method: 'DELETE', route: 'streams/{aggregateType}/{aggregateId}', authLevel: 'admin', handle: deleteStream, doc: apiOperations.deleteStream },
+  { name: 'archiveStream', method: 'POST', route: 'streams/{aggregateType}/{aggregateId}/archive', authLevel: 'admin', handle: archiveStream, doc: apiOperations.archiveStream },
   { name: 'getView', method: 'GET', route: 'views/{view}/{key}', authLevel: 'function', handle: getView, doc: apiOperations.getView },
   { name: 'listProjections', method: 'GET', route: 'projections', authLevel: 'function', handle: listProjections, doc: apiOperations.listProjections },
   { name: 'rebuildProjection', method: 'POST', route: 'projections/{name}/rebuild', authLevel: 'admin', handle: rebuildProjection, doc: apiOperations.rebuildProjection },

@@ -1,4 +1,4 @@
-import type { ConsumerControl, EventStore, NewEvent, Snapshots, StreamRef } from '../core/index.ts';
+import type { ConsumerControl, EventStore, NewEvent, Snapshots, StreamLifecycle, StreamRef } from '../core/index.ts';
 
 /**
  * What the raw append route may write, by aggregate type; the app builds it from the aggregates its
@@ -21,6 +21,8 @@ export interface ApiServices {
   appendPolicy: AppendPolicy;
   /** Snapshots of the aggregates that declare them, for command handlers; absent when the host keeps none. */
   snapshots?: Snapshots;
+  /** Archive, close and delete streams (admin routes); absent where the store keeps no archive records. */
+  lifecycle?: StreamLifecycle;
   /** Conflicts waiting in the account's conflicts feed (at least this many); absent where the store has none. */
   pendingConflicts?: () => Promise<number>;
 }

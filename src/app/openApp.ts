@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import {
   describeError,
   hasGlobalLog,
+  hasStreamArchive,
   isReplaySource,
   silentLogger,
   Snapshots,
@@ -16,6 +17,9 @@ import { LogFollower } from '../consumers/follower.ts';
 import { globalLogReplay } from '../consumers/globalLogReplay.ts';
 import { ConsumerRuntime } from '../consumers/runtime.ts';
 import { packageInfo } from '../packageInfo.ts';
+import { withArchivedReads } from '../lifecycle/archivedStore.ts';
+import { streamLifecycle, type AppLifecycle } from '../lifecycle/streamLifecycle.ts';
+import { openColdStorage } from '../stores/openColdStorage.ts';
 import { openEventStore } from '../stores/openEventStore.ts';
 import { openProjectionStorage } from '../stores/openProjectionStorage.ts';
 import { openSnapshotStore } from '../stores/openSnapshotStore.ts';
@@ -30,8 +34,10 @@ export interface EventLogApp {
   services: ApiServices;
   /** Projections and reactors: the runtime both hosts hand batches to. */
   consumers: ConsumerRuntime;
-  /** The whole log for rebuilds, where the event store can replay it. */
+  /** The whole log for rebuilds, where the event store can replay it (archived events first). */
   replay: ReplaySource | undefined;
+  /** Archive, close and delete streams; absent where the store keeps no archive records (a simulated region). */
+  lifecycle: AppLifecycle | undefined;
   /** Starts following the log into the consumers and the module timers (local host); Azure runs triggers instead. */
   start(): void;
   close(): Promise<void>;
@@ -77,12 +83,20 @@ const conflictCounter = (config: Config, given: ConflictFeed | undefined): { cou
 export const openApp = async (config: Config, definition: AppDefinition, options: OpenAppOptions = {}): Promise<EventLogApp> => {
   const logger = options.logger ?? silentLogger;
   const opened = options.eventStore ?? (await openEventStore(config));
-  const instrumented = options.telemetry?.instrumentStore(opened) ?? opened;
+  // Archived events are read back from cold storage beneath everything else, so every reader sees them.
+  const cold = hasStreamArchive(opened) ? await openColdStorage(config) : undefined;
+  const readable = hasStreamArchive(opened) && cold !== undefined ? withArchivedReads(opened, cold) : opened;
+  const instrumented = options.telemetry?.instrumentStore(readable) ?? readable;
   const log = hasGlobalLog(instrumented) ? instrumented : undefined;
-  const replay: ReplaySource | undefined = log ? globalLogReplay(log) : isReplaySource(instrumented) ? instrumented : undefined;
+  const logReplay: ReplaySource | undefined = log ? globalLogReplay(log) : isReplaySource(instrumented) ? instrumented : undefined;
   // Appends in this process wake the follower at once instead of after its idle interval.
   let follower: LogFollower | undefined;
-  const store = replay ? signalAppends(instrumented, () => follower?.wake()) : instrumented;
+  const store = logReplay ? signalAppends(instrumented, () => follower?.wake()) : instrumented;
+  const lifecycle =
+    hasStreamArchive(opened) && hasStreamArchive(store)
+      ? streamLifecycle({ hot: opened, store, cold, region: config.REGION, logger })
+      : undefined;
+  const replay = logReplay && lifecycle ? lifecycle.replay(logReplay) : logReplay;
 
   const storage = await openProjectionStorage(config);
   const snapshotStore = definition.aggregates.some((a) => a.decider.snapshot !== undefined) ? await openSnapshotStore(config) : undefined;
@@ -100,10 +114,13 @@ export const openApp = async (config: Config, definition: AppDefinition, options
   });
   options.telemetry?.observeProjections(() => consumers.entries());
 
-  if (replay !== undefined)
+  if (logReplay !== undefined)
     follower = new LogFollower({
       runtime: consumers,
-      ...(log ? { log } : { source: replay }),
+      // Live passes follow the log by its global position; a source with opaque cursors (the change feed)
+      // is read through the archive replay for both, so every cursor the follower saves is of one kind.
+      ...(log ? { log } : { source: replay! }),
+      rebuildSource: replay,
       logger,
       // An idle look at the Cosmos DB change feed costs request units: look less often (appends here wake it at once).
       idleMs: log ? 100 : 1_000,
@@ -122,6 +139,7 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     snapshots,
     pendingConflicts: conflicts.count,
     appendPolicy: definition.appendPolicy,
+    lifecycle: lifecycle?.operations,
   };
   return {
     config,
@@ -129,6 +147,7 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     services,
     consumers,
     replay,
+    lifecycle,
     start: () => {
       follower?.start();
       timers.start();

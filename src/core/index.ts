@@ -21,3 +21,4 @@ export * from './retry.ts';
 export * from './snapshot.ts';
 export * from './snapshots.ts';
 export * from './upcast.ts';
+export * from './lifecycle.ts';

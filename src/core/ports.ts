@@ -49,6 +49,8 @@ export interface StreamSlice {
   version: number;
   /** Events in sequence order, at most `limit`. */
   events: EventEnvelope[];
+  /** Set when the stream is archived: its events up to this sequence were read from cold storage. */
+  archivedVersion?: number;
 }
 
 export const StreamInfo = z.object({
@@ -58,6 +60,10 @@ export const StreamInfo = z.object({
   version: z.number().int(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** Set when the stream is archived: events up to this sequence live in cold storage. */
+  archivedVersion: z.number().int().optional(),
+  /** Set when the stream was closed (soft delete): it takes no more events. */
+  closed: z.boolean().optional(),
 });
 export type StreamInfo = z.infer<typeof StreamInfo>;
 

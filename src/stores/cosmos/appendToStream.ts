@@ -4,7 +4,10 @@ import {
   canonicalJson,
   ConcurrencyError,
   DuplicateEventIdError,
+  isClosingEvent,
+  refusesAppend,
   retry,
+  StreamClosedError,
   StoreUnavailableError,
   streamIdOf,
   type AppendRequest,
@@ -109,13 +112,18 @@ export const appendToStream = async (context: AppendContext, request: AppendRequ
   const headFits = count + 1 <= MAX_BATCH_OPERATIONS;
   const recordedAt = context.now();
 
+  // Every tip read also answers "is the stream closed": the last event says so, and nothing goes after it.
   const tip = async (): Promise<number> => {
+    let last;
     try {
-      return (await within(() => readTip(container, streamId))).version;
+      last = await within(() => readTip(container, streamId));
     } catch (error) {
       throw toStoreError(error, 'reading the stream version');
     }
+    if (refusesAppend(last.type, request.events[0]?.type)) throw new StreamClosedError(streamId, last.version);
+    return last.version;
   };
+  const closes = isClosingEvent(request.events[request.events.length - 1]?.type);
   const readBack = async (): Promise<EventEnvelope[]> => {
     try {
       return await within(() => readEventsById(container, streamId, ids));
@@ -130,8 +138,8 @@ export const appendToStream = async (context: AppendContext, request: AppendRequ
       resourceBody: asResourceBody(eventDocument(streamId, request.stream, event, plan.after + index + 1, recordedAt, request.region)),
     }));
     const next = plan.after + count;
-    if (!plan.verified) return [headCheckOperation(streamId, request.stream, plan.after, next, recordedAt), ...creates];
-    return headFits ? [...creates, headSetOperation(streamId, request.stream, next, recordedAt)] : creates;
+    if (!plan.verified) return [headCheckOperation(streamId, request.stream, plan.after, next, recordedAt, closes), ...creates];
+    return headFits ? [...creates, headSetOperation(streamId, request.stream, next, recordedAt, closes)] : creates;
   };
 
   // Set once an attempt's outcome was unknown: a later conflict may then be this very write.

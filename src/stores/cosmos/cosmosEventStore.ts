@@ -5,6 +5,10 @@ import {
   streamIdOf,
   type AppendRequest,
   type AppendResult,
+  type ArchiveRecord,
+  type ArchiveRecordCondition,
+  type StoredArchiveRecord,
+  type StreamArchiveStore,
   type EventEnvelope,
   type EventStore,
   type ReplayPage,
@@ -24,6 +28,7 @@ import { mapCosmosErrors } from './errors.ts';
 import { readEventsById, readStream } from './readStream.ts';
 import type { RequestMeter } from './requestMeter.ts';
 import type { CosmosConnection } from './settings.ts';
+import { cosmosStreamArchive } from './streamArchive.ts';
 import { getStreamInfo } from './streamInfo.ts';
 
 /** The account takes writes in several regions, which this log refuses (see assertSingleWriteRegion). */
@@ -56,7 +61,7 @@ export interface CosmosEventStoreOptions extends CosmosClientSettings {
  * Idempotency-Key names, an aggregate loaded for a command) goes to the write region, so a lagging
  * copy can never make a right version look stale.
  */
-export class CosmosEventStore implements EventStore, ReplaySource {
+export class CosmosEventStore implements EventStore, ReplaySource, StreamArchiveStore {
   readonly kind = 'cosmos';
   private readonly clients: SharedCosmosClient[];
   /** This region's copy first. */
@@ -65,6 +70,8 @@ export class CosmosEventStore implements EventStore, ReplaySource {
   private readonly writes: Container;
   private readonly writeRetry: RetryPolicy;
   private readonly within: Within;
+  /** Archive records and removals go to the write region, like appends. */
+  private readonly archive: StreamArchiveStore;
   private closed = false;
 
   private constructor(clients: { nearest: SharedCosmosClient; writes: SharedCosmosClient }, database: string, writeRetry: RetryPolicy, within: Within) {
@@ -73,6 +80,7 @@ export class CosmosEventStore implements EventStore, ReplaySource {
     this.writes = clients.writes.client.database(database).container(CONTAINER_IDS.events);
     this.writeRetry = writeRetry;
     this.within = within;
+    this.archive = cosmosStreamArchive(this.writes, within);
   }
 
   /** Sends nothing yet: the first request reads the account's metadata, so a store can open while Cosmos DB is down. */
@@ -115,6 +123,31 @@ export class CosmosEventStore implements EventStore, ReplaySource {
   async readFrom(cursor: string | undefined, limit: number): Promise<ReplayPage> {
     this.assertOpen();
     return mapCosmosErrors('change feed read', () => this.within(() => readChangeFeed(this.nearest, cursor, limit)));
+  }
+
+  readArchiveRecord(stream: StreamRef): Promise<StoredArchiveRecord | undefined> {
+    this.assertOpen();
+    return this.archive.readArchiveRecord(stream);
+  }
+
+  writeArchiveRecord(record: ArchiveRecord, condition: ArchiveRecordCondition): Promise<string | undefined> {
+    this.assertOpen();
+    return this.archive.writeArchiveRecord(record, condition);
+  }
+
+  removeEventsBelow(stream: StreamRef, sequence: number): Promise<void> {
+    this.assertOpen();
+    return this.archive.removeEventsBelow(stream, sequence);
+  }
+
+  listArchiveRecords(afterStreamId: string | undefined, limit: number): Promise<ArchiveRecord[]> {
+    this.assertOpen();
+    return this.archive.listArchiveRecords(afterStreamId, limit);
+  }
+
+  listIdleStreams(aggregateType: string, before: string, afterStreamId: string | undefined, limit: number): Promise<StreamRef[]> {
+    this.assertOpen();
+    return this.archive.listIdleStreams(aggregateType, before, afterStreamId, limit);
   }
 
   async ping(): Promise<void> {

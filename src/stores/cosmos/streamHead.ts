@@ -12,15 +12,17 @@ import { queryPartition } from './queries.ts';
 export interface Tip {
   version: number;
   recordedAt?: string;
+  /** The last event's type: a closing one means the stream takes no more events. */
+  type?: string;
 }
 
 /** The stream's version as the events say (the authority when the head may lag). */
 export const readTip = async (container: Container, streamId: string, asOf?: string): Promise<Tip> => {
-  const [last] = await queryPartition<{ sequence: number; recordedAt: string }>(
+  const [last] = await queryPartition<{ sequence: number; recordedAt: string; type: string }>(
     container,
     streamId,
     {
-      query: `SELECT TOP 1 c.sequence, c.recordedAt FROM c WHERE c.streamId = @streamId AND c.sequence >= 1${asOf === undefined ? '' : ' AND c.recordedAt <= @asOf'} ORDER BY c.sequence DESC`,
+      query: `SELECT TOP 1 c.sequence, c.recordedAt, c.type FROM c WHERE c.streamId = @streamId AND c.sequence >= 1${asOf === undefined ? '' : ' AND c.recordedAt <= @asOf'} ORDER BY c.sequence DESC`,
       parameters: [
         { name: '@streamId', value: streamId },
         ...(asOf === undefined ? [] : [{ name: '@asOf', value: asOf }]),
@@ -28,28 +30,32 @@ export const readTip = async (container: Container, streamId: string, asOf?: str
     },
     1,
   );
-  return last === undefined ? { version: 0 } : { version: last.sequence, recordedAt: last.recordedAt };
+  return last === undefined ? { version: 0 } : { version: last.sequence, recordedAt: last.recordedAt, type: last.type };
 };
 
-const headPatch = (version: number, updatedAt: string) => [
+const headPatch = (version: number, updatedAt: string, closes = false) => [
   { op: 'set' as const, path: '/version', value: version },
   { op: 'set' as const, path: '/updatedAt', value: updatedAt },
+  ...(closes ? [{ op: 'set' as const, path: '/closed', value: true }] : []),
 ];
 
-/** Batch operation that fails (and so fails the batch) unless the stream is at `expected`; it moves the head to `next`. */
-export const headCheckOperation = (streamId: string, stream: StreamRef, expected: number, next: number, at: string): OperationInput =>
+/**
+ * Batch operation that fails (and so fails the batch) unless the stream is at `expected` and open; it
+ * moves the head to `next` (and closes it when `closes`: the batch appends a closing event).
+ */
+export const headCheckOperation = (streamId: string, stream: StreamRef, expected: number, next: number, at: string, closes = false): OperationInput =>
   expected === 0
-    ? { operationType: 'Create', resourceBody: streamHeadDocument(streamId, stream, next, at) }
+    ? { operationType: 'Create', resourceBody: streamHeadDocument(streamId, stream, next, at, closes) }
     : {
         operationType: 'Patch',
         id: STREAM_HEAD_ID,
-        resourceBody: { operations: headPatch(next, at), condition: `from c where c.version = ${expected}` },
+        resourceBody: { operations: headPatch(next, at, closes), condition: `from c where c.version = ${expected} and not is_defined(c.closed)` },
       };
 
 /** Batch operation that sets the head, for a batch whose expected version was verified by reading the tip. */
-export const headSetOperation = (streamId: string, stream: StreamRef, version: number, at: string): OperationInput => ({
+export const headSetOperation = (streamId: string, stream: StreamRef, version: number, at: string, closes = false): OperationInput => ({
   operationType: 'Upsert',
-  resourceBody: streamHeadDocument(streamId, stream, version, at),
+  resourceBody: streamHeadDocument(streamId, stream, version, at, closes),
 });
 
 /**
