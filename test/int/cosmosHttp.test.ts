@@ -29,6 +29,7 @@ const SUITES = [
   'test/int/users.test.ts',
   'test/int/users-reservations.test.ts',
   'test/int/posts.test.ts',
+  'test/int/lifecycle.test.ts',
 ];
 
 /**
