@@ -30,6 +30,12 @@ param allowedIpRanges string[] = []
 @description('Resource id of the subnet this region\'s app joins; empty: no virtual network.')
 param appSubnetId string = ''
 
+@description('The archive\'s blob container (app setting ARCHIVE_CONTAINER_URL).')
+param archiveContainerUrl string
+
+@description('The archive timer\'s policy (app setting ARCHIVE_POLICY); empty: nothing archived on a schedule.')
+param archivePolicy string = ''
+
 param tags object = {}
 
 // The change-feed triggers read this region's copy of the log first: preferredLocations of the
@@ -87,7 +93,7 @@ module app 'function-app.bicep' = {
     allowedIpRanges: allowedIpRanges
     tags: regionTags
     // The product's settings (see src/config.ts); the module adds the Functions host settings.
-    appSettings: {
+    appSettings: union({
       EVENT_STORE: 'cosmos'
       // Identity-based connection: also the change-feed trigger's connection named COSMOS.
       COSMOS__accountEndpoint: eventsAccountEndpoint
@@ -97,7 +103,9 @@ module app 'function-app.bicep' = {
       VIEWS__accountEndpoint: views.outputs.endpoint
       // Mail must go out once, not once per region.
       REACTORS_ENABLED: reactorsEnabled ? 'true' : 'false'
-    }
+      // Archived streams are read back from here with the app's identity (docs/lifecycle.md).
+      ARCHIVE_CONTAINER_URL: archiveContainerUrl
+    }, empty(archivePolicy) ? {} : { ARCHIVE_POLICY: archivePolicy })
   }
 }
 

@@ -10,6 +10,8 @@ import type { BlobContainer } from '../../src/stores/archive/blobColdStorage.ts'
 export class BlobContainerDouble {
   readonly url = 'https://archive.blob.core.windows.net/archive';
   readonly blobs = new Map<string, Buffer>();
+  /** Blobs moved to the Archive tier (offline: reads answer 409 BlobArchived). */
+  readonly archiveTier = new Set<string>();
   uploads = 0;
 
   corrupt(name: string): void {
@@ -35,6 +37,7 @@ export class BlobContainerDouble {
       downloadToBuffer: async () => {
         const blob = this.blobs.get(name);
         if (blob === undefined) throw fail(404, 'BlobNotFound');
+        if (this.archiveTier.has(name)) throw Object.assign(fail(409, 'This operation is not permitted on an archived blob.'), { code: 'BlobArchived' });
         return Buffer.from(blob);
       },
       deleteIfExists: async () => ({ succeeded: this.blobs.delete(name) }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
-import type { ColdStorage } from '../../core/index.ts';
+import { StoreUnavailableError, type ColdStorage } from '../../core/index.ts';
 
 /**
  * The part of `@azure/storage-blob`'s ContainerClient the archive uses: tests hand in a double of it,
@@ -10,6 +10,10 @@ import type { ColdStorage } from '../../core/index.ts';
 export type BlobContainer = Pick<ContainerClient, 'url' | 'getBlockBlobClient'>;
 
 const statusOf = (error: unknown): unknown => (error as { statusCode?: unknown }).statusCode;
+const errorCodeOf = (error: unknown): unknown => (error as { code?: unknown; details?: { errorCode?: unknown } }).details?.errorCode ?? (error as { code?: unknown }).code;
+
+/** A rehydration from the Archive tier takes up to 15 hours at standard priority: ask again in an hour. */
+const REHYDRATION_RETRY_SECONDS = 3600;
 
 /**
  * The archive in an Azure Blob Storage container. Each upload carries the content's MD5, which the
@@ -39,6 +43,14 @@ export class BlobColdStorage implements ColdStorage {
       return await this.container.getBlockBlobClient(name).downloadToBuffer();
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
+      // A blob in the Archive tier is offline: reading it answers 409 BlobArchived until it is rehydrated
+      // (https://learn.microsoft.com/azure/storage/blobs/archive-rehydrate-overview).
+      if (statusOf(error) === 409 && errorCodeOf(error) === 'BlobArchived')
+        throw new StoreUnavailableError(
+          `archived segment ${this.locate(name)} is in the Archive tier (offline): rehydrate it to Cool or Hot (Set Blob Tier) and read again`,
+          REHYDRATION_RETRY_SECONDS,
+          { cause: error },
+        );
       throw error;
     }
   }
