@@ -109,6 +109,30 @@ export const describeLifecycleContract = (name: string, open: () => Promise<Life
       expect(await archiveStream({ store, cold }, stream)).toMatchObject({ outcome: 'unchanged', archivedVersion: 7 });
     });
 
+    it('a read that an archive overtakes between the record and the hot events starts again: nothing missed', async () => {
+      const { store, cold } = await open();
+      const stream = fresh('overtaken');
+      await append(store, stream, 6);
+      // The reader's first hot read waits for a whole archive to run, right after it read the record.
+      let overtake: (() => Promise<unknown>) | undefined = () => archiveStream({ store, cold }, stream);
+      const hooked = new Proxy(store, {
+        get(target, property) {
+          if (property === 'readStream')
+            return async (...args: Parameters<EventStore['readStream']>) => {
+              const run = overtake;
+              overtake = undefined;
+              await run?.();
+              return target.readStream(...args);
+            };
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const events = await readAll(withArchivedReads(hooked, cold), stream);
+      expect(overtake).toBeUndefined();
+      expectContiguous(events, 6);
+    });
+
     it('appends after an archive continue at the next version, and a stale expected version is still refused', async () => {
       const { store, cold } = await open();
       const reader = withArchivedReads(store, cold);
