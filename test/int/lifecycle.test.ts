@@ -17,16 +17,20 @@ const start = () => startTestServer({ API_KEY: 'api-key', ADMIN_KEY: 'admin-key'
 const appendN = async (s: TestServer, id: string, count: number, expectedVersion?: number) =>
   postJson(s, `/api/streams/Ledger/${id}/events`, { ...(expectedVersion === undefined ? {} : { expectedVersion }), events: Array.from({ length: count }, (_, i) => ({ type: 'Posted', data: { n: i } })) }, admin);
 
-const readEvents = async (s: TestServer, id: string, query = '') => {
+/** Response bodies, asserted field by field. */
+type Json = any;
+const json = (response: Response): Promise<Json> => response.json();
+
+const readEvents = async (s: TestServer, id: string, query = ''): Promise<{ status: number; body: Json }> => {
   const response = await s.request(`/api/streams/Ledger/${id}/events?limit=1000${query}`, { headers: admin });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: await json(response) };
 };
 
 /** Polls a view until `ready` holds (bounded). */
-const viewWhen = async (s: TestServer, key: string, ready: (status: number, body: any) => boolean): Promise<{ status: number; body: any }> => {
+const viewWhen = async (s: TestServer, key: string, ready: (status: number, body: Json) => boolean): Promise<{ status: number; body: Json }> => {
   for (let i = 0; i < 200; i++) {
     const response = await s.request(`/api/views/stream/${key}`, { headers: admin });
-    const body = await response.json();
+    const body = await json(response);
     if (ready(response.status, body)) return { status: response.status, body };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -51,7 +55,7 @@ describe('stream lifecycle over HTTP', () => {
     expect(after.body).toMatchObject({ version: 5, archivedVersion: 5 });
     expect(before.body.archivedVersion).toBeUndefined();
 
-    const info = await (await server.request('/api/streams/Ledger/a1', { headers: admin })).json();
+    const info = await json(await server.request('/api/streams/Ledger/a1', { headers: admin }));
     expect(info).toMatchObject({ version: 5, archivedVersion: 5, createdAt: before.body.events[0].recordedAt });
     // Appends continue at the right version.
     const next = await appendN(server, 'a1', 1, 5);
@@ -68,7 +72,7 @@ describe('stream lifecycle over HTTP', () => {
     expect((await postJson(server, '/api/projections/stream/rebuild', {}, admin)).status).toBe(202);
     let switched = false;
     for (let i = 0; i < 200 && !switched; i++) {
-      const listing = await (await server.request('/api/projections', { headers: admin })).json();
+      const listing = await json(await server.request('/api/projections', { headers: admin }));
       const stream = listing.projections.find((p: { name: string }) => p.name === 'stream');
       switched = stream.generation === 2 && stream.status === 'running';
       if (!switched) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -95,10 +99,10 @@ describe('stream lifecycle over HTTP', () => {
 
   it('bad lifecycle requests get clear problems and change nothing', async () => {
     server = await start();
-    const problem = async (response: Response, status: number, type: string) => {
+    const problem = async (response: Response, status: number, type: string): Promise<Json> => {
       expect(response.status).toBe(status);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
-      const body = await response.json();
+      const body = await json(response);
       expect(body).toMatchObject({ type, status });
       expect(body.detail).toEqual(expect.any(String));
       return body;
