@@ -10,7 +10,7 @@ export const ARCHIVE_BUDGET_MS = 4 * 60_000;
  * It runs where side effects run (REACTORS_ENABLED), so one region archives; a second would only find
  * nothing left to do, since every step is written on a condition.
  */
-export const runArchiveTimer = async (app: Pick<EventLogApp, 'config' | 'lifecycle'>, logger: Logger): Promise<void> => {
+export const runArchiveTimer = async (app: Pick<EventLogApp, 'config' | 'lifecycle' | 'consumers'>, logger: Logger): Promise<void> => {
   const { config, lifecycle } = app;
   if (config.ARCHIVE_POLICY === undefined) return;
   if (lifecycle === undefined) {
@@ -18,6 +18,12 @@ export const runArchiveTimer = async (app: Pick<EventLogApp, 'config' | 'lifecyc
     return;
   }
   try {
+    // A rebuild reads the archive, then the log: moving more of a stream between the two would hide it.
+    const rebuilding = (await app.consumers.entries()).filter((entry) => entry.status === 'rebuilding');
+    if (rebuilding.length > 0) {
+      logger.info('archive policy waits: a projection rebuild is under way', { projections: rebuilding.map((entry) => entry.name) });
+      return;
+    }
     const run = await lifecycle.runPolicy(parseArchiveRules(config.ARCHIVE_POLICY), ARCHIVE_BUDGET_MS);
     const log = run.failed > 0 ? logger.warn : logger.info;
     if (run.archived > 0 || run.failed > 0 || run.interrupted) log('archive policy ran', { ...run });

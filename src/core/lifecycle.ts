@@ -69,6 +69,16 @@ export class LifecycleConflictError extends EventLogError {
   }
 }
 
+/**
+ * A rebuild replays each archived stream's segments, then the log: an archive that moved more of a stream
+ * between the two would hide those events from it. Archives wait while a rebuild runs in this region.
+ */
+export class RebuildUnderWayError extends ProblemError('rebuild-under-way', 409, 'A projection rebuild is under way') {
+  constructor(projections: readonly string[]) {
+    super(`projection ${projections.join(', ')} is rebuilding in this region; archive once it has switched (GET /api/projections)`);
+  }
+}
+
 /** One verified piece of a stream in cold storage: events `fromVersion..toVersion`, contiguous. */
 export const ArchiveSegment = z.object({
   fromVersion: z.number().int().min(1),

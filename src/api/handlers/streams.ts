@@ -1,4 +1,4 @@
-import { appendEvents, isReservedEventType, ProblemError, RESERVED_EVENT_TYPE_PREFIX, streamIdOf, ValidationError, type StreamLifecycle } from '../../core/index.ts';
+import { appendEvents, isReservedEventType, ProblemError, RebuildUnderWayError, RESERVED_EVENT_TYPE_PREFIX, streamIdOf, ValidationError, type StreamLifecycle } from '../../core/index.ts';
 import { notFoundProblem } from '../problem.ts';
 import { AppendBody, ConsistencyQuery, DeleteStreamQuery, OptionalIdempotencyKey, ReadQuery, StreamParams } from '../schemas.ts';
 import type { ApiServices } from '../services.ts';
@@ -102,7 +102,10 @@ const lifecycleOf = (services: ApiServices): StreamLifecycle => {
 /** `POST /api/streams/{aggregateType}/{aggregateId}/archive` (admin): move the stream's events to cold storage now. */
 export const archiveStream = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
   const { path: stream } = validate({ path: [StreamParams, request.params] });
-  return { status: 200, body: await lifecycleOf(services).archive(stream) };
+  const lifecycle = lifecycleOf(services);
+  const rebuilding = (await services.consumers.entries()).filter((entry) => entry.status === 'rebuilding').map((entry) => entry.name);
+  if (rebuilding.length > 0) throw new RebuildUnderWayError(rebuilding);
+  return { status: 200, body: await lifecycle.archive(stream) };
 };
 
 /** `DELETE /api/streams/{aggregateType}/{aggregateId}[?mode=hard]` (admin): close the stream, or delete an archived one for good. */
