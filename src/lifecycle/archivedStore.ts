@@ -1,6 +1,7 @@
 import {
   DuplicateEventIdError,
   isClosingEvent,
+  readLastEvent,
   StoreUnavailableError,
   StreamDeletedError,
   streamIdOf,
@@ -92,19 +93,11 @@ export const withArchivedReads = <S extends ArchivableEventStore>(store: S, cold
     }
   };
 
-  /** The last event of the stream, and its version (forWrite: as the write region holds them). */
-  const lastEvent = async (stream: StreamRef, from: number): Promise<{ version: number; event?: EventEnvelope } | undefined> => {
-    const head = await store.readStream(stream, { fromVersion: from, limit: 1 });
-    if (head === undefined) return undefined;
-    const last = await store.readStream(stream, { fromVersion: head.version, limit: 1 });
-    return { version: head.version, event: last?.events[0] };
-  };
-
   const getStreamInfo = async (stream: StreamRef): Promise<StreamInfo | undefined> => {
     const record = await recordOf(stream);
     if (isGone(record)) throw new StreamDeletedError(streamIdOf(stream), record!.archivedVersion);
     const archived = record?.archivedVersion ?? 0;
-    const tip = await lastEvent(stream, Math.max(1, archived));
+    const tip = await readLastEvent(store, stream, archived);
     if (tip === undefined || tip.event === undefined) return archived === 0 ? undefined : await store.getStreamInfo(stream);
     const createdAt = record?.segments[0]?.firstRecordedAt ?? (await store.getStreamInfo(stream))?.createdAt ?? tip.event.recordedAt;
     return {

@@ -3,6 +3,7 @@ import {
   LifecycleConflictError,
   newEventId,
   NotFoundError,
+  readLastEvent,
   STREAM_CLOSED,
   STREAM_DELETED,
   StreamClosedError,
@@ -10,7 +11,6 @@ import {
   streamIdOf,
   type ArchivableEventStore,
   type ColdStorage,
-  type EventEnvelope,
   type StoredArchiveRecord,
   type StreamEndOutcome,
   type StreamRef,
@@ -30,14 +30,6 @@ const lifecycleEvent = (type: string, reason: string | undefined) => ({
   data: reason === undefined ? {} : { reason },
   metadata: {},
 });
-
-/** The stream's version and last event, as the write region holds them. */
-const tipOf = async (store: ArchivableEventStore, stream: StreamRef, from: number): Promise<{ version: number; last?: EventEnvelope }> => {
-  const head = await store.readStream(stream, { fromVersion: Math.max(1, from), limit: 1, forWrite: true });
-  if (head === undefined) return { version: 0 };
-  const last = await store.readStream(stream, { fromVersion: head.version, limit: 1, forWrite: true });
-  return { version: head.version, last: last?.events[0] };
-};
 
 const refuseIfDeleted = (stream: StreamRef, stored: StoredArchiveRecord | undefined): void => {
   if (stored?.record.state === 'purging' || stored?.record.state === 'deleted') throw new StreamDeletedError(streamIdOf(stream), stored.record.archivedVersion);
@@ -88,9 +80,9 @@ export const destroyStream = async (
   }
   if (stored?.record.state !== 'purging') {
     const archived = stored?.record.archivedVersion ?? 0;
-    const tip = await tipOf(store, stream, archived);
+    const tip = (await readLastEvent(store, stream, archived, { forWrite: true })) ?? { version: 0 };
     if (tip.version === 0) throw new NotFoundError(`stream ${streamId} has no events; nothing to delete`);
-    const tombstoned = tip.last?.type === STREAM_DELETED;
+    const tombstoned = tip.event?.type === STREAM_DELETED;
     const unarchived = tip.version - archived - (tombstoned ? 1 : 0);
     if (stored === undefined || archived === 0 || unarchived > 0)
       throw new LifecycleConflictError(

@@ -1,31 +1,17 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.ts';
 import { newEventId, readStreamEvents, type EventEnvelope, type StreamRef } from '../../src/core/index.ts';
 import { withArchivedReads } from '../../src/lifecycle/archivedStore.ts';
 import { DirectoryColdStorage } from '../../src/stores/archive/directoryColdStorage.ts';
 import { SqliteEventStore } from '../../src/stores/sqlite/sqliteEventStore.ts';
+import { runCliInProcess } from '../support/cliInProcess.ts';
 import { tempDir } from '../support/http.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-const run = async (args: string[], env: Record<string, string>) => {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) => new Writable({ write: (chunk: Buffer, _encoding, done) => { append(chunk.toString()); done(); } });
-  const code = await runCli(args, {
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    stdin: Readable.from([]),
-    env,
-    signal: new AbortController().signal,
-    interactive: false,
-  });
-  return { code, stdout, stderr };
-};
+const run = runCliInProcess;
 
 const seed = async (dataDir: string, streams: Record<string, number>): Promise<void> => {
   const store = new SqliteEventStore({ dataDir });
