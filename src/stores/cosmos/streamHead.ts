@@ -40,7 +40,10 @@ const headPatch = (version: number, updatedAt: string, closes = false) => [
 ];
 
 /**
- * Batch operation that fails (and so fails the batch) unless the stream is at `expected` and open; it
+ * Batch operation that fails (and so fails the batch) unless the stream is at `expected` and open (a Patch
+ * with a filter predicate fails with 412 when the predicate does not hold, and so does its batch:
+ * https://learn.microsoft.com/azure/cosmos-db/partial-document-update#supported-modes, IS_DEFINED:
+ * https://learn.microsoft.com/azure/cosmos-db/nosql/query/is-defined); it
  * moves the head to `next` (and closes it when `closes`: the batch appends a closing event).
  */
 export const headCheckOperation = (streamId: string, stream: StreamRef, expected: number, next: number, at: string, closes = false): OperationInput =>
