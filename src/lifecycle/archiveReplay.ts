@@ -24,8 +24,13 @@ const decode = (cursor: string): ArchiveCursor => JSON.parse(cursor.slice(ARCHIV
 /** Records whose segments hold events a rebuild needs (a deleted stream's are gone; its tombstone is in the log). */
 const replayable = (record: ArchiveRecord): boolean => record.state !== 'purging' && record.state !== 'deleted' && record.archivedVersion > 1;
 
-export const withArchiveReplay = (log: ReplaySource, store: StreamArchiveStore, cold: ColdStorage): ReplaySource => {
-  const coldReads = new ColdReads(cold);
+/**
+ * The log's replay with the archive first. Without cold storage (a host not configured for it) the
+ * archive phase is empty, but cursors keep their form, so a follower's saved cursor reads the same
+ * whether or not the archive is configured when it resumes.
+ */
+export const withArchiveReplay = (log: ReplaySource, store: StreamArchiveStore, cold: ColdStorage | undefined): ReplaySource => {
+  const coldReads = cold && new ColdReads(cold);
 
   const logPage = async (cursor: string | undefined, limit: number): Promise<ReplayPage> => {
     const page = await log.readFrom(cursor === '' ? undefined : cursor, limit);
@@ -34,6 +39,7 @@ export const withArchiveReplay = (log: ReplaySource, store: StreamArchiveStore, 
 
   const archivePage = async (cursor: ArchiveCursor, limit: number): Promise<ReplayPage> => {
     const events: EventEnvelope[] = [];
+    if (coldReads === undefined) return { events, cursor: LOG, caughtUp: false };
     let after = cursor.after;
     let partial = cursor.partial;
     for (;;) {

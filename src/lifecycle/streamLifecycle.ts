@@ -18,7 +18,7 @@ export interface AppLifecycle {
   operations: StreamLifecycle;
   /** One pass of the archive policy (the timer's job in Azure, `eventlog archive --policy` locally). */
   runPolicy(rules: readonly ArchiveRule[], budgetMs: number): Promise<PolicyRun>;
-  /** The log's replay with the archived events first; the log's own when there is no archive. */
+  /** The log's replay with the archived events first (none where no archive is configured). */
   replay(log: ReplaySource): ReplaySource;
 }
 
@@ -47,6 +47,6 @@ export const streamLifecycle = (options: LifecycleOptions): AppLifecycle => {
       destroy: (stream, reason) => destroyStream({ store, region, cold: needCold() }, stream, reason),
     },
     runPolicy: (rules, budgetMs) => runArchivePolicy({ store: hot, cold: needCold(), logger }, rules, { budgetMs }),
-    replay: (log) => (cold === undefined ? log : withArchiveReplay(log, hot, cold)),
+    replay: (log) => withArchiveReplay(log, hot, cold),
   };
 };
