@@ -95,7 +95,10 @@ export interface PositionedEvent extends EventEnvelope {
 export interface GlobalLog {
   readAll(afterPosition: number, limit: number): Promise<PositionedEvent[]>;
   headPosition(): Promise<number>;
-  /** Where the event at this sequence of the stream sits in the log; undefined while the log does not hold it. */
+  /**
+   * Where the event at this sequence of the stream sits in the log; undefined while the log does not hold
+   * it. For an event archived away, where the stream's next event the log holds sits (a later position).
+   */
   positionOf(streamId: string, sequence: number): Promise<number | undefined>;
   /**
    * True when an event the log served may later be replaced by another at the same place in its stream

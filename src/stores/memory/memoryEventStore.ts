@@ -127,7 +127,8 @@ export class MemoryEventStore implements EventStore, GlobalLog, StreamArchiveSto
 
   async positionOf(streamId: string, sequence: number): Promise<number | undefined> {
     this.assertOpen();
-    return this.streams.get(streamId)?.find((e) => e.sequence === sequence)?.position;
+    // As SQLite's: the first event held at or after the sequence (for an archived one, the later anchor).
+    return this.streams.get(streamId)?.find((e) => e.sequence >= sequence)?.position;
   }
 
   async readArchiveRecord(stream: StreamRef): Promise<StoredArchiveRecord | undefined> {
