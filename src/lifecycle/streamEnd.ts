@@ -97,7 +97,9 @@ export const destroyStream = async (
       await deps.afterStep?.('tombstone-appended');
     }
     const etag = await store.writeArchiveRecord({ ...stored.record, state: 'purging', archivedVersion: tombstone, updatedAt: now() }, { etag: stored.etag });
-    if (etag === undefined) throw new ConcurrencyError(streamId, tombstone, tombstone); // another operator moved it meanwhile: ask again
+    // Another archive or delete wrote the record meanwhile: the tombstone is in, so asking again finishes.
+    if (etag === undefined)
+      throw new LifecycleConflictError('stream-lifecycle-busy', 'Stream changed meanwhile', streamId, `stream ${streamId} was archived or deleted by another request meanwhile; send the delete again to finish it`);
     await deps.afterStep?.('purging-recorded');
     stored = { record: { ...stored.record, state: 'purging', archivedVersion: tombstone }, etag };
   }
