@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AggregateId, AggregateType, EventEnvelope, streamIdOf, type StreamRef } from './envelope.ts';
-import { EventLogError, ProblemError } from './errors.ts';
+import { ConflictError, ProblemError } from './errors.ts';
 import type { EventStore } from './ports.ts';
 
 // The lifecycle of a stream: archived to cold storage (read transparently), closed, deleted.
@@ -52,16 +52,11 @@ export class StreamDeletedError extends ProblemError('stream-deleted', 410, 'Str
   }
 }
 
-/** A lifecycle operation the stream's state does not allow (not archived yet, an archive under way). */
-export class LifecycleConflictError extends EventLogError {
-  readonly code: string;
-  readonly status = 409;
-  readonly title: string;
+/** A lifecycle operation the stream's state does not allow (not archived yet, changed meanwhile). */
+export class LifecycleConflictError extends ConflictError {
   readonly streamId: string;
   constructor(code: string, title: string, streamId: string, detail: string) {
-    super(detail);
-    this.code = code;
-    this.title = title;
+    super(code, title, detail);
     this.streamId = streamId;
   }
   override problemDetails(): Record<string, unknown> {
