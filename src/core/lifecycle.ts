@@ -26,29 +26,30 @@ export const isClosingEvent = (type: string | undefined): boolean => type === ST
 export const refusesAppend = (lastType: string | undefined, firstType: string | undefined): boolean =>
   lastType === STREAM_DELETED || (lastType === STREAM_CLOSED && firstType !== STREAM_DELETED);
 
-export class StreamClosedError extends ProblemError('stream-closed', 409, 'Stream closed') {
-  readonly streamId: string;
-  readonly version: number;
+/** The base of a problem about a stream's state at a version: the document names both. */
+const StreamStateProblem = (code: string, status: number, title: string) =>
+  class extends ProblemError(code, status, title) {
+    readonly streamId: string;
+    readonly version: number;
+    constructor(streamId: string, version: number, detail: string) {
+      super(detail);
+      this.streamId = streamId;
+      this.version = version;
+    }
+    override problemDetails(): Record<string, unknown> {
+      return { streamId: this.streamId, version: this.version };
+    }
+  };
+
+export class StreamClosedError extends StreamStateProblem('stream-closed', 409, 'Stream closed') {
   constructor(streamId: string, version: number, detail?: string) {
-    super(detail ?? `stream ${streamId} was closed at version ${version}; it takes no more events`);
-    this.streamId = streamId;
-    this.version = version;
-  }
-  override problemDetails(): Record<string, unknown> {
-    return { streamId: this.streamId, version: this.version };
+    super(streamId, version, detail ?? `stream ${streamId} was closed at version ${version}; it takes no more events`);
   }
 }
 
-export class StreamDeletedError extends ProblemError('stream-deleted', 410, 'Stream deleted') {
-  readonly streamId: string;
-  readonly version: number;
+export class StreamDeletedError extends StreamStateProblem('stream-deleted', 410, 'Stream deleted') {
   constructor(streamId: string, version: number) {
-    super(`stream ${streamId} was deleted at version ${version}; its events are gone`);
-    this.streamId = streamId;
-    this.version = version;
-  }
-  override problemDetails(): Record<string, unknown> {
-    return { streamId: this.streamId, version: this.version };
+    super(streamId, version, `stream ${streamId} was deleted at version ${version}; its events are gone`);
   }
 }
 
