@@ -1,6 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import type { AppDefinition } from '../src/app/createApp.ts';
 import type { EventLogApp } from '../src/app/openApp.ts';
+import { runArchiveTimer } from '../src/app/archiveTimer.ts';
 import { runTimer } from '../src/app/timers.ts';
 import { routeTable } from '../src/api/routes.ts';
 import type { Config } from '../src/config.ts';
@@ -98,6 +99,13 @@ export const registerFunctions = ({ definition, config, getApp }: FunctionsApp):
       for (const run of runs.filter((r) => r.outcome !== 'idle')) logger.info('projection rebuild advanced', { ...run });
     },
   });
+
+  // The archive policy (ARCHIVE_POLICY), nightly, in the region that runs side effects only.
+  if (config.REACTORS_ENABLED)
+    app.timer('archive-streams', {
+      schedule: '0 30 2 * * *',
+      handler: async (_timer, context) => runArchiveTimer(await getApp(), contextLogger(context)),
+    });
 
   // Every region runs the reconciler against the account's conflicts feed; runs in several regions at
   // once, or again after a crash, change nothing twice (src/reconciliation).

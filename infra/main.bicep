@@ -84,6 +84,13 @@ param appSubnetIds object = {}
 @description('Object id of a person or group: read-only data access to the events account (inspection, export; Cosmos DB Built-in Data Reader) and read-write access to every views account. Empty: none.')
 param operatorPrincipalId string = ''
 
+@description('What the archive timer archives (app setting ARCHIVE_POLICY): aggregate type and days untouched, e.g. \'user:365,post:180\'. Empty: nothing is archived on a schedule.')
+param archivePolicy string = ''
+
+@description('Days after which archived segments move to the Archive tier. 0 (default): never; Archive is offline, so reads of such streams fail until rehydrated. See docs/lifecycle.md.')
+@minValue(0)
+param archiveTierAfterDays int = 0
+
 @description('Tags on every resource.')
 param tags object = {}
 
@@ -93,6 +100,12 @@ var cosmosDataReader = '00000000-0000-0000-0000-000000000001'
 var env = toLower(environmentName)
 var token = toLower(uniqueString(resourceGroup().id, env))
 var allTags = union(tags, { 'eventlog-env': env })
+
+// The archive's account name and container URL are known before the apps exist: the apps get the URL as
+// a setting, and the archive module grants them access once their identities exist.
+var archiveAccountName = take('starch${token}', 24)
+var archiveContainerName = 'archive'
+var archiveContainerUrl = 'https://${archiveAccountName}.blob.${environment().suffixes.storage}/${archiveContainerName}'
 
 // The write region goes to priority 0; regions that were ahead of it move back by one,
 // the rest keep their place. Same rule as promote() in infra/scripts/src/priorities.ts.
@@ -158,10 +171,27 @@ module regions 'modules/region.bicep' = [
       appSubnetId: contains(appSubnetIds, l.locationName) ? appSubnetIds[l.locationName] : ''
       keyVaultName: keyVault.outputs.name
       keyVaultUri: keyVault.outputs.vaultUri
+      archiveContainerUrl: archiveContainerUrl
+      archivePolicy: archivePolicy
       tags: allTags
     }
   }
 ]
+
+// Cold storage of archived streams, in the write region at deployment time; every app reads and writes it.
+module archive 'modules/archive-storage.bicep' = {
+  name: 'archive-storage'
+  params: {
+    storageAccountName: archiveAccountName
+    location: writeRegion
+    containerName: archiveContainerName
+    appPrincipalIds: [for (l, i) in locations: regions[i].outputs.functionAppPrincipalId]
+    archiveAfterDays: archiveTierAfterDays
+    allowedIpRanges: allowedIpRanges
+    allowedSubnetIds: map(items(appSubnetIds), s => s.value)
+    tags: allTags
+  }
+}
 
 // Cosmos DB runs one control-plane operation per account at a time: assign one by one.
 @batchSize(1)
@@ -197,6 +227,7 @@ output eventsAccountEndpoint string = events.outputs.endpoint
 output databaseName string = databaseName
 output keyVaultName string = keyVault.outputs.name
 output keyVaultUri string = keyVault.outputs.vaultUri
+output archiveContainerUrl string = archive.outputs.containerUrl
 output writeRegion string = writeRegion
 output regions array = [
   for (l, i) in locations: {

@@ -57,11 +57,22 @@ const Settings = z.object({
   SUBJECT_KEY_STORE: z.enum(['keyvault', 'sqlite', 'memory']).optional(),
   /** The vault of the subject keys, e.g. https://my-vault.vault.azure.net/ (the templates set it). */
   KEY_VAULT_URL: z.url({ protocol: /^https$/, error: 'must be the https URL of a Key Vault, e.g. https://my-vault.vault.azure.net/' }).optional(),
+  /** The archive's directory (cold storage of the embedded store); default DATA_DIR/archive with EVENT_STORE=sqlite. */
+  ARCHIVE_DIR: optionalText,
+  /** The archive's Azure Blob Storage container, reached with the app's identity: https://{account}.blob.core.windows.net/{container}. */
+  ARCHIVE_CONTAINER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** What the archive timer archives: `user:30,post:90` (aggregate type and days untouched); unset: nothing. */
+  ARCHIVE_POLICY: z
+    .string()
+    .regex(/^\s*[A-Za-z][A-Za-z0-9_]{0,63}:\d{1,5}\s*(,\s*[A-Za-z][A-Za-z0-9_]{0,63}:\d{1,5}\s*)*$/, 'must be <aggregateType>:<idle days>, comma-separated, e.g. user:30,post:90')
+    .optional(),
   /** Side-effect consumers (activation mail, reservation sweep) run here; enable them in one region only. */
   REACTORS_ENABLED: z.stringbool().default(true),
 });
 
 export const ConfigSchema = Settings.superRefine((config, ctx) => {
+  if (config.ARCHIVE_DIR !== undefined && config.ARCHIVE_CONTAINER_URL !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['ARCHIVE_DIR'], message: 'and ARCHIVE_CONTAINER_URL are both set: use one (a directory locally, a blob container in Azure)' });
   if (config.SUBJECT_KEY_STORE === 'keyvault' && config.KEY_VAULT_URL === undefined)
     ctx.addIssue({ code: 'custom', path: ['KEY_VAULT_URL'], message: 'is required when SUBJECT_KEY_STORE=keyvault' });
   if (config.MAILER === 'acs' && config.ACS_ENDPOINT === undefined)

@@ -34,6 +34,12 @@ param appSubnetId string = ''
 param keyVaultName string
 param keyVaultUri string
 
+@description('The archive\'s blob container (app setting ARCHIVE_CONTAINER_URL).')
+param archiveContainerUrl string
+
+@description('The archive timer\'s policy (app setting ARCHIVE_POLICY); empty: nothing archived on a schedule.')
+param archivePolicy string = ''
+
 param tags object = {}
 
 // The change-feed triggers read this region's copy of the log first: preferredLocations of the
@@ -91,7 +97,7 @@ module app 'function-app.bicep' = {
     allowedIpRanges: allowedIpRanges
     tags: regionTags
     // The product's settings (see src/config.ts); the module adds the Functions host settings.
-    appSettings: {
+    appSettings: union({
       EVENT_STORE: 'cosmos'
       // Identity-based connection: also the change-feed trigger's connection named COSMOS.
       COSMOS__accountEndpoint: eventsAccountEndpoint
@@ -103,7 +109,9 @@ module app 'function-app.bicep' = {
       REACTORS_ENABLED: reactorsEnabled ? 'true' : 'false'
       // Personal data is sealed with keys kept here (SUBJECT_KEY_STORE defaults to keyvault with it).
       KEY_VAULT_URL: keyVaultUri
-    }
+      // Archived streams are read back from here with the app's identity (docs/lifecycle.md).
+      ARCHIVE_CONTAINER_URL: archiveContainerUrl
+    }, empty(archivePolicy) ? {} : { ARCHIVE_POLICY: archivePolicy })
   }
 }
 

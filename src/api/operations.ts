@@ -1,7 +1,20 @@
 import { z } from 'zod';
 import { badRequest, ETAG, header, json, notFound, problemResponse, RETRY_AFTER, unavailable } from './openapi.ts';
 import { ProjectionEntry, ProjectionParams, ProjectionsResponse, ResumeQuery, ViewParams, ViewQuery, ViewResponse } from './projectionSchemas.ts';
-import { AppendBody, AppendResponse, ConsistencyQuery, HealthResponse, IdempotencyKey, ReadQuery, ReadResponse, StreamInfoResponse, StreamParams } from './schemas.ts';
+import {
+  AppendBody,
+  AppendResponse,
+  ArchiveResponse,
+  ConsistencyQuery,
+  DeleteStreamQuery,
+  DeleteStreamResponse,
+  HealthResponse,
+  IdempotencyKey,
+  ReadQuery,
+  ReadResponse,
+  StreamInfoResponse,
+  StreamParams,
+} from './schemas.ts';
 import { EraseSubjectResponse, SubjectParams } from './subjectSchemas.ts';
 import type { OperationDoc } from './types.ts';
 
@@ -11,6 +24,8 @@ const AppendResponseDoc = AppendResponse.meta({ id: 'AppendResponse' });
 const ReadResponseDoc = ReadResponse.meta({ id: 'ReadResponse' });
 const StreamInfoDoc = StreamInfoResponse.meta({ id: 'StreamInfo' });
 const HealthDoc = HealthResponse.meta({ id: 'Health' });
+const ArchiveDoc = ArchiveResponse.meta({ id: 'ArchiveOutcome' });
+const DeleteStreamDoc = DeleteStreamResponse.meta({ id: 'StreamEndOutcome' });
 const ViewDoc = ViewResponse.meta({ id: 'ViewDocument' });
 const ProjectionEntryDoc = ProjectionEntry.meta({ id: 'ProjectionEntry' });
 const ProjectionsDoc = ProjectionsResponse.meta({ id: 'ProjectionList' });
@@ -69,7 +84,7 @@ export const apiOperations = {
       }),
       400: badRequest,
       403: problemResponse('The aggregate type is written through its commands only (`commands-only`), whatever the key.'),
-      409: problemResponse('The expected version does not hold (`expectedVersion`, `currentVersion`), or an event id is already in the stream.'),
+      409: problemResponse('The expected version does not hold (`expectedVersion`, `currentVersion`), an event id is already in the stream, or the stream is closed (`stream-closed`).'),
       413: problemResponse('The body is over 1 MiB.'),
       422: problemResponse('The Idempotency-Key was used before with different events.'),
       503: unavailable,
@@ -86,6 +101,7 @@ export const apiOperations = {
       200: json('A page of events; `continuationToken` only when more remain.', ReadResponseDoc, ETAG),
       400: badRequest,
       404: notFound('The stream has no events (by `asOf`).'),
+      410: problemResponse('`stream-deleted`: the stream was deleted for good (`version`: its tombstone).'),
       503: notCaughtUp,
     },
   },
@@ -99,6 +115,40 @@ export const apiOperations = {
       400: badRequest,
       404: notFound('The stream has no events.'),
       503: notCaughtUp,
+    },
+  },
+  deleteStream: {
+    summary: 'Close a stream, or delete an archived one for good',
+    description:
+      'Soft (default): appends `eventlog.StreamClosed`; later appends are refused with 409 `stream-closed`, reads go on. ' +
+      '`mode=hard`: for a stream archived up to its last event, appends `eventlog.StreamDeleted` and removes the archived events; ' +
+      'reads then answer 410 `stream-deleted`. Both are events in the log, so projections see them. See docs/lifecycle.md.',
+    tags: ['streams'],
+    request: { params: StreamParams, query: DeleteStreamQuery },
+    responses: {
+      200: json('Closed or deleted.', DeleteStreamDoc),
+      400: badRequest,
+      404: notFound('The stream has no events.'),
+      409: problemResponse('`stream-closed`: already closed (soft); `stream-not-archived`: not archived up to its last event (hard).'),
+      410: problemResponse('`stream-deleted`: already deleted.'),
+      503: unavailable,
+    },
+  },
+  archiveStream: {
+    summary: "Archive a stream's events to cold storage",
+    description:
+      'Writes the events not yet archived to cold storage, reads them back and compares digests, and only then removes them from the ' +
+      'event store (the last one stays). Reads keep returning every event (`archivedVersion` in the answer); appends go on at the right version.',
+    tags: ['streams'],
+    request: { params: StreamParams },
+    responses: {
+      200: json('Archived (`outcome: archived`), or nothing new to archive (`unchanged`).', ArchiveDoc),
+      400: badRequest,
+      404: notFound('The stream has no events.'),
+      409: problemResponse('`rebuild-under-way`: a projection rebuilds in this region; archive once it has switched.'),
+      410: problemResponse('`stream-deleted`: the stream was deleted.'),
+      501: problemResponse('`lifecycle-unavailable`: this host\'s store keeps no archive records.'),
+      503: problemResponse('No archive is configured (`archive-not-configured`), or the store is unavailable.', RETRY_AFTER),
     },
   },
   getView: {

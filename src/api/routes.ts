@@ -3,7 +3,7 @@ import { readFeed } from './handlers/feed.ts';
 import { health } from './handlers/health.ts';
 import { apiIndex, navigationOperations, streamIdPath } from './handlers/navigation.ts';
 import { listProjections, pauseConsumer, rebuildProjection, resumeProjection } from './handlers/projections.ts';
-import { appendToStream, getStream, readStream } from './handlers/streams.ts';
+import { appendToStream, archiveStream, deleteStream, getStream, readStream } from './handlers/streams.ts';
 import { getView, listView } from './handlers/views.ts';
 import { feedOperations } from './feedOperations.ts';
 import { eraseSubject } from './handlers/subjects.ts';
@@ -32,6 +32,8 @@ export const apiRoutes: readonly Route<ApiServices>[] = [
     doc: apiOperations.readStream,
   },
   { name: 'getStream', method: 'GET', route: 'streams/{aggregateType}/{aggregateId}', authLevel: 'function', handle: getStream, doc: apiOperations.getStream },
+  { name: 'deleteStream', method: 'DELETE', route: 'streams/{aggregateType}/{aggregateId}', authLevel: 'admin', handle: deleteStream, doc: apiOperations.deleteStream },
+  { name: 'archiveStream', method: 'POST', route: 'streams/{aggregateType}/{aggregateId}/archive', authLevel: 'admin', handle: archiveStream, doc: apiOperations.archiveStream },
   { name: 'getView', method: 'GET', route: 'views/{view}/{key}', authLevel: 'function', handle: getView, doc: apiOperations.getView },
   { name: 'listView', method: 'GET', route: 'views/{view}', authLevel: 'function', handle: listView, doc: feedOperations.listView },
   { name: 'readFeed', method: 'GET', route: 'feed', authLevel: 'function', handle: readFeed, doc: feedOperations.readFeed },

@@ -65,7 +65,17 @@ export const ReadResponse = z.object({
   version: z.number().int(),
   events: z.array(EventEnvelope),
   continuationToken: z.string().optional(),
+  /** Only for an archived stream: its events up to this sequence were read back from cold storage. */
+  archivedVersion: z.number().int().optional(),
 });
+
+/** `DELETE /api/streams/{aggregateType}/{aggregateId}`: soft (close) unless `mode=hard`. */
+export const DeleteStreamQuery = z.object({
+  mode: z.enum(['soft', 'hard'], { error: 'mode must be "soft" (close the stream) or "hard" (delete an archived stream for good)' }).optional(),
+  reason: z.string().min(1).max(500, 'reason must be at most 500 characters').optional(),
+});
+
+export { ArchiveOutcome as ArchiveResponse, StreamEndOutcome as DeleteStreamResponse } from '../core/index.ts';
 
 export { StreamInfo as StreamInfoResponse } from '../core/index.ts';
 

@@ -1,4 +1,15 @@
-import type { ConsumerControl, ConsumerGroupService, ErasureOutcome, EventStore, FeedService, NewEvent, Snapshots, StreamRef, ViewQueryService } from '../core/index.ts';
+import type {
+  ConsumerControl,
+  ConsumerGroupService,
+  ErasureOutcome,
+  EventStore,
+  FeedService,
+  NewEvent,
+  Snapshots,
+  StreamLifecycle,
+  StreamRef,
+  ViewQueryService,
+} from '../core/index.ts';
 
 /**
  * What the raw append route may write, by aggregate type; the app builds it from the aggregates its
@@ -27,6 +38,8 @@ export interface ApiServices {
   appendPolicy: AppendPolicy;
   /** Snapshots of the aggregates that declare them, for command handlers; absent when the host keeps none. */
   snapshots?: Snapshots;
+  /** Archive, close and delete streams (admin routes); absent where the store keeps no archive records. */
+  lifecycle?: StreamLifecycle;
   /** Conflicts waiting in the account's conflicts feed (at least this many); absent where the store has none. */
   pendingConflicts?: () => Promise<number>;
   /** Erases a data subject's personal data (src/core/erasure.ts); absent when the app declares none. */

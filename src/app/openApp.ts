@@ -6,6 +6,7 @@ import {
   eraseSubject,
   hasGlobalLog,
   feedSourceOf,
+  hasStreamArchive,
   isReplaySource,
   PersonalDataCodec,
   protectPersonalData,
@@ -27,6 +28,9 @@ import { LogFollower } from '../consumers/follower.ts';
 import { globalLogReplay } from '../consumers/globalLogReplay.ts';
 import { ConsumerRuntime } from '../consumers/runtime.ts';
 import { packageInfo } from '../packageInfo.ts';
+import { withArchivedReads } from '../lifecycle/archivedStore.ts';
+import { streamLifecycle, type AppLifecycle } from '../lifecycle/streamLifecycle.ts';
+import { openColdStorage } from '../stores/openColdStorage.ts';
 import { openEventStore } from '../stores/openEventStore.ts';
 import { openProjectionStorage } from '../stores/openProjectionStorage.ts';
 import { openSnapshotStore } from '../stores/openSnapshotStore.ts';
@@ -42,10 +46,12 @@ export interface EventLogApp {
   services: ApiServices;
   /** Projections and reactors: the runtime both hosts hand batches to. */
   consumers: ConsumerRuntime;
-  /** The whole log for rebuilds, where the event store can replay it. */
+  /** The whole log for rebuilds, where the event store can replay it (archived events first). */
   replay: ReplaySource | undefined;
   /** Opens the personal fields of events read from the store directly (the change-feed trigger's documents). */
   openEvents: <E extends EventEnvelope>(events: readonly E[]) => Promise<E[]>;
+  /** Archive, close and delete streams; absent where the store keeps no archive records (a simulated region). */
+  lifecycle: AppLifecycle | undefined;
   /** Starts following the log into the consumers and the module timers (local host); Azure runs triggers instead. */
   start(): void;
   close(): Promise<void>;
@@ -116,24 +122,42 @@ const withPersonalData = async (config: Config, definition: AppDefinition, store
   };
 };
 
+/** A replay whose events pass through `open` (the personal data layer) on their way out. */
+const openedReplay = (source: ReplaySource, open: <E extends EventEnvelope>(events: readonly E[]) => Promise<E[]>): ReplaySource => ({
+  readFrom: async (cursor, limit) => {
+    const page = await source.readFrom(cursor, limit);
+    return { ...page, events: await open(page.events) };
+  },
+});
+
 /** The running app both hosts share: configuration and app definition in, wired services out. */
 export const openApp = async (config: Config, definition: AppDefinition, options: OpenAppOptions = {}): Promise<EventLogApp> => {
   const logger = options.logger ?? silentLogger;
-  const personal = await withPersonalData(config, definition, options.eventStore ?? (await openEventStore(config)), options.subjectKeys);
-  const opened = personal.store;
-  const instrumented = options.telemetry?.instrumentStore(opened) ?? opened;
+  const opened = options.eventStore ?? (await openEventStore(config));
+  // Archived events are read back from cold storage beneath everything else, so every reader sees them
+  // (sealed, as the log holds them: the personal data layer above opens both alike).
+  const cold = hasStreamArchive(opened) ? await openColdStorage(config) : undefined;
+  const readable = hasStreamArchive(opened) && cold !== undefined ? withArchivedReads(opened, cold) : opened;
+  const personal = await withPersonalData(config, definition, readable, options.subjectKeys);
+  const instrumented = options.telemetry?.instrumentStore(personal.store) ?? personal.store;
   const log = hasGlobalLog(instrumented) ? instrumented : undefined;
-  const replay: ReplaySource | undefined = log ? globalLogReplay(log) : isReplaySource(instrumented) ? instrumented : undefined;
+  const logReplay: ReplaySource | undefined = log ? globalLogReplay(log) : isReplaySource(instrumented) ? instrumented : undefined;
   // Appends in this process wake the follower at once instead of after its idle interval.
   let follower: LogFollower | undefined;
   // Feed readers and consumer groups waiting in this process look at once too.
   const appended = new Signal();
-  const store = replay
+  const store = logReplay
     ? signalAppends(instrumented, () => {
         follower?.wake();
         appended.notify();
       })
     : instrumented;
+  const lifecycle =
+    hasStreamArchive(opened) && hasStreamArchive(store)
+      ? streamLifecycle({ hot: opened, store, cold, region: config.REGION, logger })
+      : undefined;
+  // The archive's part of a replay comes from cold storage as the log holds it: sealed, so opened here.
+  const replay = logReplay && lifecycle ? openedReplay(lifecycle.replay(logReplay), personal.openEvents) : logReplay;
 
   const storage = await openProjectionStorage(config);
   // The views account's request units, where it is another account than the log's (Cosmos DB only).
@@ -153,10 +177,13 @@ export const openApp = async (config: Config, definition: AppDefinition, options
   });
   options.telemetry?.observeProjections(() => consumers.entries());
 
-  if (replay !== undefined)
+  if (logReplay !== undefined)
     follower = new LogFollower({
       runtime: consumers,
-      ...(log ? { log } : { source: replay }),
+      // Live passes follow the log by its global position; a source with opaque cursors (the change feed)
+      // is read through the archive replay for both, so every cursor the follower saves is of one kind.
+      ...(log ? { log } : { source: replay! }),
+      rebuildSource: replay,
       logger,
       // An idle look at the Cosmos DB change feed costs request units: look less often (appends here wake it at once).
       idleMs: log ? 100 : 1_000,
@@ -187,6 +214,7 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     groups,
     viewQueries,
     ...(personal.erasure === undefined ? {} : { eraseSubject: personal.erasure }),
+    lifecycle: lifecycle?.operations,
   };
   return {
     config,
@@ -195,6 +223,7 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     consumers,
     replay,
     openEvents: personal.openEvents,
+    lifecycle,
     start: () => {
       follower?.start();
       timers.start();

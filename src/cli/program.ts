@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageInfo } from '../packageInfo.ts';
 import { appendCommand } from './commands/append.ts';
+import { archiveCommand } from './commands/archive.ts';
 import { consumeCommand } from './commands/consume.ts';
 import { failoverCommand } from './commands/failover.ts';
 import { initCommand } from './commands/init.ts';
@@ -36,13 +37,14 @@ export const buildProgram = (context: CliContext): Command => {
     .addCommand(projectionsCommand(context))
     .addCommand(exportCommand(context))
     .addCommand(importCommand(context))
+    .addCommand(archiveCommand(context))
     .addCommand(initCommand(context))
     .addCommand(failoverCommand(context))
     .addCommand(openApiCommand(context))
     .addHelpText(
       'after',
       '\nHTTP commands use --url (EVENTLOG_URL, default http://$HOST:$PORT, 127.0.0.1:7071 without them) and --key (EVENTLOG_KEY).\n' +
-        'export, import and init open the store directly, configured like the server (EVENT_STORE, DATA_DIR, COSMOS_*).\n' +
+        'export, import, archive and init open the store directly, configured like the server (EVENT_STORE, DATA_DIR, COSMOS_*).\n' +
         'Durations take a unit: 500ms, 5s, 2m, 1h. A bare number keeps its old unit: seconds for --timeout, milliseconds otherwise.\n' +
         'Exit codes: 0 ok, 1 failed, 2 bad usage or configuration, 3 unreachable or unavailable, 130 interrupted.',
     );

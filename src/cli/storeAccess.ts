@@ -10,16 +10,18 @@ import { CliError, usageError } from './errors.ts';
  * from here; and exporting a SQLite log that does not exist is a mistake (a wrong DATA_DIR), not an
  * empty backup.
  */
-export const openStoreFor = async (config: Config, purpose: 'export' | 'import'): Promise<EventStore> => {
+export const openStoreFor = async (config: Config, purpose: StorePurpose): Promise<EventStore> => {
   checkStoreFor(config, purpose);
-  if (purpose === 'export' && (await isNewSqliteLog(config)))
+  if (purpose !== 'import' && (await isNewSqliteLog(config)))
     throw new CliError(`no SQLite log at ${join(config.DATA_DIR, await eventsFile())} (set DATA_DIR or --data-dir)`);
   const { openEventStore } = await import('../stores/openEventStore.ts');
   return openEventStore(config);
 };
 
 /** The stores there is nothing to reach in from here; checked before any input is read. */
-export const checkStoreFor = (config: Config, purpose: 'export' | 'import'): void => {
+export type StorePurpose = 'export' | 'import' | 'archive';
+
+export const checkStoreFor = (config: Config, purpose: StorePurpose): void => {
   if (config.EVENT_STORE === 'memory')
     throw usageError(`EVENT_STORE=memory keeps events inside the server process; there is nothing to ${purpose} from here (use sqlite or cosmos)`);
 };

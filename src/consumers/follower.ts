@@ -25,6 +25,8 @@ export type LogFollowerOptions = FollowedSource & {
   retryBudgetMs?: number;
   /** Pause after a step that applied the head, shared by all loops (default LIVE_TICK_MS; 0 for none). */
   liveTickMs?: number;
+  /** What rebuilds replay when it is more than the log (the archive first, then the log); default: the log. */
+  rebuildSource?: ReplaySource;
 };
 
 const FAILURE_BACKOFF = { baseDelayMs: 100, maxDelayMs: 5_000 };
@@ -53,6 +55,7 @@ export class LogFollower {
   private readonly pages: SharedPages;
   /** The source as rebuilds read it, each from its own place. */
   private readonly source: ReplaySource;
+  private readonly rebuildSource: ReplaySource;
   /** Where cursors live: global positions (recorded by the runtime) or opaque cursors saved here. */
   private readonly savesCursors: boolean;
   private readonly wakeUp = new Signal();
@@ -69,6 +72,7 @@ export class LogFollower {
     this.options = options;
     this.source = 'log' in options ? globalLogReplay(options.log) : options.source;
     this.pages = new SharedPages(this.source);
+    this.rebuildSource = options.rebuildSource ?? this.source;
     this.savesCursors = !('log' in options);
   }
 
@@ -113,7 +117,7 @@ export class LogFollower {
     if (state.halt !== undefined || state.paused !== undefined) return false;
     let worked = false;
     if (state.rebuild !== undefined) {
-      const replay = lastPageOf(this.source);
+      const replay = lastPageOf(this.rebuildSource);
       const outcome = await runtime.rebuildStep(name, replay, this.batchSize);
       if (outcome === 'halted') return false;
       worked = outcome !== 'idle';

@@ -30,4 +30,5 @@ export * from './snapshot.ts';
 export * from './snapshots.ts';
 export * from './subjectKeys.ts';
 export * from './upcast.ts';
+export * from './lifecycle.ts';
 export * from './viewQuery.ts';

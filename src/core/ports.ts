@@ -49,6 +49,8 @@ export interface StreamSlice {
   version: number;
   /** Events in sequence order, at most `limit`. */
   events: EventEnvelope[];
+  /** Set when the stream is archived: its events up to this sequence were read from cold storage. */
+  archivedVersion?: number;
 }
 
 export const StreamInfo = z.object({
@@ -58,6 +60,10 @@ export const StreamInfo = z.object({
   version: z.number().int(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** Set when the stream is archived: events up to this sequence live in cold storage. */
+  archivedVersion: z.number().int().optional(),
+  /** Set when the stream was closed (soft delete): it takes no more events. */
+  closed: z.boolean().optional(),
 });
 export type StreamInfo = z.infer<typeof StreamInfo>;
 
@@ -89,7 +95,10 @@ export interface PositionedEvent extends EventEnvelope {
 export interface GlobalLog {
   readAll(afterPosition: number, limit: number): Promise<PositionedEvent[]>;
   headPosition(): Promise<number>;
-  /** Where the event at this sequence of the stream sits in the log; undefined while the log does not hold it. */
+  /**
+   * Where the event at this sequence of the stream sits in the log; undefined while the log does not hold
+   * it. For an event archived away, where the stream's next event the log holds sits (a later position).
+   */
   positionOf(streamId: string, sequence: number): Promise<number | undefined>;
   /**
    * True when an event the log served may later be replaced by another at the same place in its stream

@@ -18,3 +18,19 @@ export async function* readStreamEvents(
     from = last.sequence + 1;
   }
 }
+
+/**
+ * The stream's version and last event: one read for the version (from `from`, where the caller knows the
+ * stream has an event), one for the event at it. Undefined when the stream has no events.
+ */
+export const readLastEvent = async (
+  store: EventStore,
+  stream: StreamRef,
+  from = 1,
+  options: { forWrite?: boolean } = {},
+): Promise<{ version: number; event?: EventEnvelope } | undefined> => {
+  const head = await store.readStream(stream, { fromVersion: Math.max(1, from), limit: 1, forWrite: options.forWrite });
+  if (head === undefined) return undefined;
+  const last = await store.readStream(stream, { fromVersion: head.version, limit: 1, forWrite: options.forWrite });
+  return { version: head.version, event: last?.events[0] };
+};

@@ -330,6 +330,36 @@ describe('Bicep templates: the vault of the subject keys', () => {
   });
 });
 
+describe('Bicep templates: the archive', () => {
+  const archive = read('modules/archive-storage.bicep');
+  const main = read('main.bicep');
+
+  it('grants every app Storage Blob Data Contributor on the archive container, with shared keys off', () => {
+    expect(archive).toContain("var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'");
+    expect(archive).toMatch(/for principalId in appPrincipalIds: \{\s*name: guid\(container\.id, principalId, storageBlobDataContributor\)\s*scope: container/);
+    expect(archive).toMatch(/allowSharedKeyAccess: false/);
+    expect(archive).toMatch(/allowBlobPublicAccess: false/);
+    expect(main).toMatch(/appPrincipalIds: \[for \(l, i\) in locations: regions\[i\]\.outputs\.functionAppPrincipalId\]/);
+  });
+
+  it('moves segments to Cool, then Cold, and to the offline Archive tier only when asked', () => {
+    expect(archive).toMatch(/tierToCool: \{\s*daysAfterModificationGreaterThan: coolAfterDays/);
+    expect(archive).toMatch(/coldAfterDays > 0\s*\?\s*\{\s*tierToCold:/);
+    expect(archive).toMatch(/archiveAfterDays > 0\s*\?\s*\{\s*tierToArchive:/);
+    expect(archive).toMatch(/param archiveAfterDays int = 0/);
+    expect(archive).toMatch(/prefixMatch: \[\s*'\$\{containerName\}\/'/);
+  });
+
+  it('gives every app the container URL it reads (ARCHIVE_CONTAINER_URL) and the policy when one is set', () => {
+    const region = read('modules/region.bicep');
+    expect(region).toMatch(/ARCHIVE_CONTAINER_URL: archiveContainerUrl/);
+    expect(region).toMatch(/empty\(archivePolicy\) \? \{\} : \{ ARCHIVE_POLICY: archivePolicy \}/);
+    expect(main).toMatch(/archiveContainerUrl: archiveContainerUrl/);
+    expect(main).toMatch(/var archiveContainerUrl = 'https:\/\/\$\{archiveAccountName\}\.blob\.\$\{environment\(\)\.suffixes\.storage\}\/\$\{archiveContainerName\}'/);
+    expect(outputsOf(main)).toContain('archiveContainerUrl');
+  });
+});
+
 describe('parameters and outputs', () => {
   it('the parameter file is a valid two-region example that names only template params', () => {
     const file = parseParameterFile(JSON.parse(read('main.parameters.json')));

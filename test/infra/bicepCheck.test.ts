@@ -48,6 +48,7 @@ sdk('@azure/arm-storage', 'dist/esm', '2025-06-01', {
   'Microsoft.Storage/storageAccounts': 'StorageAccountCreateParameters',
   'Microsoft.Storage/storageAccounts/blobServices': 'BlobServiceProperties',
   'Microsoft.Storage/storageAccounts/blobServices/containers': 'BlobContainer',
+  'Microsoft.Storage/storageAccounts/managementPolicies': 'ManagementPolicy',
 });
 sdk('@azure/arm-authorization', 'dist-esm/src', '2022-04-01', {
   'Microsoft.Authorization/roleAssignments': 'RoleAssignmentCreateParameters',

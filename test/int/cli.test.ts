@@ -1,14 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiJson } from '../../src/api/openapi.ts';
-import { runCli } from '../../src/cli/run.ts';
 import { defineProjection, defineView, type EventEnvelope } from '../../src/core/index.ts';
 import { initAccountDatabase, startCosmosAccount, TEST_KEY, type CosmosTestAccount } from '../support/cosmosAccount/index.ts';
 import { onlyProjections, postJson, startTestServer, type TestServer } from '../support/http.ts';
+import { runCliInProcess } from '../support/cliInProcess.ts';
 import { runProcess, tempDirs, type ProcessRun } from '../support/processes.ts';
 import { productRoutes } from '../support/productRoutes.ts';
 
@@ -32,20 +31,7 @@ const eventlog = (
   });
 
 /** Runs a command line in this process with captured output. */
-const inProcess = async (args: string[]): Promise<Run> => {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) => new Writable({ write: (chunk: Buffer, _encoding, done) => { append(chunk.toString()); done(); } });
-  const code = await runCli(args, {
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    stdin: Readable.from([]),
-    env: {},
-    signal: new AbortController().signal,
-    interactive: false,
-  });
-  return { code, stdout, stderr };
-};
+const inProcess = (args: string[]): Promise<Run> => runCliInProcess(args);
 
 const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '');
 const parseLines = (text: string): EventEnvelope[] => lines(text).map((line) => JSON.parse(line) as EventEnvelope);

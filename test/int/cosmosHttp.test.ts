@@ -30,6 +30,7 @@ const SUITES = [
   'test/int/users-reservations.test.ts',
   'test/int/erasure.test.ts',
   'test/int/posts.test.ts',
+  'test/int/lifecycle.test.ts',
 ];
 
 /**

@@ -31,6 +31,7 @@ beforeAll(async () => {
   vi.stubEnv('DATA_DIR', dataDir);
   vi.stubEnv('REGION', 'westeurope');
   vi.stubEnv('COSMOS_PREFERRED_LOCATIONS', 'West Europe, North Europe');
+  vi.stubEnv('ARCHIVE_POLICY', 'Order:0');
   await import('../../functions/index.ts');
   const { definition } = await import('../../functions/index.ts');
   routes = (await import('../../src/api/routes.ts')).routeTable(definition.routes);
@@ -81,6 +82,8 @@ describe('HTTP registrations', () => {
     expect(level('health')).toBe('anonymous');
     expect(level('rebuildProjection')).toBe('admin');
     expect(level('resumeProjection')).toBe('admin');
+    expect(level('deleteStream')).toBe('admin');
+    expect(level('archiveStream')).toBe('admin');
     for (const name of ['appendToStream', 'readStream', 'getStream', 'getView', 'listProjections']) expect(level(name)).toBe('function');
   });
 
@@ -165,5 +168,19 @@ describe('change-feed registrations', () => {
     const failing = vi.spyOn(consumers, 'applyLive').mockRejectedValueOnce(new Error('views account unreachable'));
     await expect(trigger.options.handler([], invocationContext())).rejects.toThrow('views account unreachable');
     failing.mockRestore();
+  });
+});
+
+describe('the archive timer', () => {
+  it('runs the archive policy (ARCHIVE_POLICY) through the app: idle streams end up archived', async () => {
+    const timer = registered.timer.find((t) => t.name === 'archive-streams');
+    expect(timer?.options.schedule).toBe('0 30 2 * * *');
+    const params = { aggregateType: 'Order', aggregateId: 'archived-by-timer' };
+    await httpHandler('appendToStream')(httpRequest(params, { events: [{ type: 'Placed', data: { n: 1 } }, { type: 'Placed', data: { n: 2 } }] }), invocationContext());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await (timer!.options.handler as (timer: unknown, context: unknown) => Promise<void>)({}, invocationContext());
+    const app = await getApp();
+    const hot = await app.lifecycle!.operations.archive(params);
+    expect(hot).toMatchObject({ outcome: 'unchanged', archivedVersion: 2 });
   });
 });

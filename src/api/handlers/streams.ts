@@ -1,6 +1,6 @@
-import { appendEvents, streamIdOf, ValidationError } from '../../core/index.ts';
+import { appendEvents, isReservedEventType, ProblemError, RebuildUnderWayError, RESERVED_EVENT_TYPE_PREFIX, streamIdOf, ValidationError, type StreamLifecycle } from '../../core/index.ts';
 import { notFoundProblem } from '../problem.ts';
-import { AppendBody, ConsistencyQuery, OptionalIdempotencyKey, ReadQuery, StreamParams } from '../schemas.ts';
+import { AppendBody, ConsistencyQuery, DeleteStreamQuery, OptionalIdempotencyKey, ReadQuery, StreamParams } from '../schemas.ts';
 import type { ApiServices } from '../services.ts';
 import type { ApiRequest, ApiResponse } from '../types.ts';
 import { parseJsonBody, queryObject, validate } from '../validation.ts';
@@ -26,6 +26,9 @@ export const appendToStream = async (request: ApiRequest, services: ApiServices)
     throw new ValidationError([
       { path: 'header.If-Match', message: `disagrees with body.expectedVersion (${String(fromBody)})` },
     ]);
+  // The log's own event types (a stream closed, deleted) are written by the admin operations only.
+  const reserved = body.events.flatMap((event, index) => (isReservedEventType(event.type) ? [{ path: `body.events.${index}.type`, message: `event types starting with "${RESERVED_EVENT_TYPE_PREFIX}" are the log's own; close or delete a stream with DELETE /api/streams/{aggregateType}/{aggregateId}` }] : []));
+  if (reserved.length > 0) throw new ValidationError(reserved);
   // Aggregate types the app registers: their events are checked against its schemas, or refused here.
   services.appendPolicy.check(stream, body.events);
 
@@ -76,6 +79,7 @@ export const readStream = async (request: ApiRequest, services: ApiServices): Pr
       version: slice.version,
       events: slice.events,
       ...(more ? { continuationToken: encodeReadToken(last.sequence + 1) } : {}),
+      ...(slice.archivedVersion === undefined ? {} : { archivedVersion: slice.archivedVersion }),
     },
   };
 };
@@ -86,4 +90,28 @@ export const getStream = async (request: ApiRequest, services: ApiServices): Pro
   const info = await services.eventStore.getStreamInfo(stream);
   if (info === undefined) return notFoundProblem(`stream ${streamIdOf(stream)} has no events`);
   return { status: 200, headers: { etag: `"${info.version}"` }, body: info };
+};
+
+class LifecycleUnavailableError extends ProblemError('lifecycle-unavailable', 501, 'Stream lifecycle not available') {}
+
+const lifecycleOf = (services: ApiServices): StreamLifecycle => {
+  if (services.lifecycle === undefined) throw new LifecycleUnavailableError('this host cannot archive, close or delete streams (its store keeps no archive records)');
+  return services.lifecycle;
+};
+
+/** `POST /api/streams/{aggregateType}/{aggregateId}/archive` (admin): move the stream's events to cold storage now. */
+export const archiveStream = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+  const { path: stream } = validate({ path: [StreamParams, request.params] });
+  const lifecycle = lifecycleOf(services);
+  const rebuilding = (await services.consumers.entries()).filter((entry) => entry.status === 'rebuilding').map((entry) => entry.name);
+  if (rebuilding.length > 0) throw new RebuildUnderWayError(rebuilding);
+  return { status: 200, body: await lifecycle.archive(stream) };
+};
+
+/** `DELETE /api/streams/{aggregateType}/{aggregateId}[?mode=hard]` (admin): close the stream, or delete an archived one for good. */
+export const deleteStream = async (request: ApiRequest, services: ApiServices): Promise<ApiResponse> => {
+  const { path: stream, query } = validate({ path: [StreamParams, request.params], query: [DeleteStreamQuery, queryObject(request.query)] });
+  const lifecycle = lifecycleOf(services);
+  const outcome = query.mode === 'hard' ? await lifecycle.destroy(stream, query.reason) : await lifecycle.close(stream, query.reason);
+  return { status: 200, body: outcome };
 };

@@ -4,7 +4,10 @@ import {
   canonicalJson,
   ConcurrencyError,
   DuplicateEventIdError,
+  isClosingEvent,
+  refusesAppend,
   retry,
+  StreamClosedError,
   StoreUnavailableError,
   streamIdOf,
   type AppendRequest,
@@ -17,7 +20,7 @@ import { asResourceBody, eventDocument } from './documents.ts';
 import type { Within } from './deadline.ts';
 import { classifyCosmosError, reportFailure, retryAfterSeconds, toStoreError } from './errors.ts';
 import { readEventsById } from './readStream.ts';
-import { advanceHead, headCheckOperation, headSetOperation, readHeadVersion, readTip } from './streamHead.ts';
+import { advanceHead, headCheckOperation, headSetOperation, readHead, readTip } from './streamHead.ts';
 
 // An append is one transactional batch in the stream's partition: Create operations for the events at
 // the sequences after the expected version, plus one operation on the stream head (streamHead.ts).
@@ -119,20 +122,27 @@ export const appendToStream = async (context: AppendContext, request: AppendRequ
   const headFits = count + 1 <= MAX_BATCH_OPERATIONS;
   const recordedAt = context.now();
 
+  // Every tip read also answers "is the stream closed": the last event says so, and nothing goes after it.
   const tip = async (): Promise<number> => {
+    let last;
     try {
-      return (await within(() => readTip(container, streamId))).version;
+      last = await within(() => readTip(container, streamId));
     } catch (error) {
       throw toStoreError(error, 'reading the stream version');
     }
+    if (refusesAppend(last.type, request.events[0]?.type)) throw new StreamClosedError(streamId, last.version);
+    return last.version;
   };
   const headVersion = async (): Promise<number | undefined> => {
     try {
-      return await within(() => readHeadVersion(container, streamId));
+      const head = await within(() => readHead(container, streamId));
+      // A closed stream's head vouches for nothing: the tip read then decides what may still be appended.
+      return head?.closed === true ? undefined : head?.version;
     } catch (error) {
       throw toStoreError(error, 'reading the stream head');
     }
   };
+  const closes = isClosingEvent(request.events[request.events.length - 1]?.type);
   const readBack = async (): Promise<EventEnvelope[]> => {
     try {
       return await within(() => readEventsById(container, streamId, ids));
@@ -147,8 +157,8 @@ export const appendToStream = async (context: AppendContext, request: AppendRequ
       resourceBody: asResourceBody(eventDocument(streamId, request.stream, event, plan.after + index + 1, recordedAt, request.region)),
     }));
     const next = plan.after + count;
-    if (!plan.verified) return [headCheckOperation(streamId, request.stream, plan.after, next, recordedAt), ...creates];
-    return headFits ? [...creates, headSetOperation(streamId, request.stream, next, recordedAt)] : creates;
+    if (!plan.verified) return [headCheckOperation(streamId, request.stream, plan.after, next, recordedAt, closes), ...creates];
+    return headFits ? [...creates, headSetOperation(streamId, request.stream, next, recordedAt, closes)] : creates;
   };
 
   // Set once an attempt's outcome was unknown: a later conflict may then be this very write.

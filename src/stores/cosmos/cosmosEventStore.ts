@@ -5,6 +5,10 @@ import {
   streamIdOf,
   type AppendRequest,
   type AppendResult,
+  type ArchiveRecord,
+  type ArchiveRecordCondition,
+  type StoredArchiveRecord,
+  type StreamArchiveStore,
   type EventEnvelope,
   type EventStore,
   type FeedFilter,
@@ -29,6 +33,7 @@ import { mapCosmosErrors } from './errors.ts';
 import { readEventsById, readStream } from './readStream.ts';
 import type { RequestMeter } from './requestMeter.ts';
 import type { CosmosConnection } from './settings.ts';
+import { cosmosStreamArchive } from './streamArchive.ts';
 import { getStreamInfo } from './streamInfo.ts';
 
 /** The account takes writes in several regions, which this log refuses (see assertSingleWriteRegion). */
@@ -61,7 +66,7 @@ export interface CosmosEventStoreOptions extends CosmosClientSettings {
  * Idempotency-Key names, an aggregate loaded for a command) goes to the write region, so a lagging
  * copy can never make a right version look stale.
  */
-export class CosmosEventStore implements EventStore, ReplaySource, FeedSource {
+export class CosmosEventStore implements EventStore, ReplaySource, FeedSource, StreamArchiveStore {
   readonly kind = 'cosmos';
   private readonly clients: SharedCosmosClient[];
   /** This region's copy first. */
@@ -72,6 +77,8 @@ export class CosmosEventStore implements EventStore, ReplaySource, FeedSource {
   private readonly within: Within;
   /** The change feed of this region's copy, for the follower and rebuilds. */
   private readonly changeFeed: ChangeFeedReader;
+  /** Archive records and removals go to the write region, like appends. */
+  private readonly archive: StreamArchiveStore;
   private closed = false;
 
   private constructor(clients: { nearest: SharedCosmosClient; writes: SharedCosmosClient }, database: string, writeRetry: RetryPolicy, within: Within) {
@@ -81,6 +88,7 @@ export class CosmosEventStore implements EventStore, ReplaySource, FeedSource {
     this.writeRetry = writeRetry;
     this.within = within;
     this.changeFeed = new ChangeFeedReader(this.nearest);
+    this.archive = cosmosStreamArchive(this.writes, within);
   }
 
   /** Sends nothing yet: the first request reads the account's metadata, so a store can open while Cosmos DB is down. */
@@ -135,6 +143,31 @@ export class CosmosEventStore implements EventStore, ReplaySource, FeedSource {
   async readFeed(filter: FeedFilter, start: FeedStart, limit: number): Promise<FeedPage> {
     this.assertOpen();
     return mapCosmosErrors('change feed read', () => this.within(() => readChangeFeedPage(this.nearest, filter, start, limit)));
+  }
+
+  readArchiveRecord(stream: StreamRef): Promise<StoredArchiveRecord | undefined> {
+    this.assertOpen();
+    return this.archive.readArchiveRecord(stream);
+  }
+
+  writeArchiveRecord(record: ArchiveRecord, condition: ArchiveRecordCondition): Promise<string | undefined> {
+    this.assertOpen();
+    return this.archive.writeArchiveRecord(record, condition);
+  }
+
+  removeEventsBelow(stream: StreamRef, sequence: number): Promise<void> {
+    this.assertOpen();
+    return this.archive.removeEventsBelow(stream, sequence);
+  }
+
+  listArchiveRecords(afterStreamId: string | undefined, limit: number): Promise<ArchiveRecord[]> {
+    this.assertOpen();
+    return this.archive.listArchiveRecords(afterStreamId, limit);
+  }
+
+  listIdleStreams(aggregateType: string, before: string, afterStreamId: string | undefined, limit: number): Promise<StreamRef[]> {
+    this.assertOpen();
+    return this.archive.listIdleStreams(aggregateType, before, afterStreamId, limit);
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { JSONObject } from '@azure/cosmos';
 import { z } from 'zod';
-import { EventEnvelope, type PreparedEvent, type StreamRef } from '../../core/index.ts';
+import { ArchiveRecord, EventEnvelope, type PreparedEvent, type StreamRef } from '../../core/index.ts';
 
 // Documents of the `events` container. An event is stored as its envelope, nothing more. Beside the
 // events of a stream sits one stream head: the marker an append with a known expected version checks
@@ -22,10 +22,12 @@ export const StreamHeadDocument = z.object({
   /** The stream's version after the last append that moved the head; never ahead of the events. */
   version: z.number().int().min(1),
   updatedAt: z.string(),
+  /** Set by the append of a closing event (eventlog.StreamClosed or StreamDeleted): the head check then fails for good. */
+  closed: z.literal(true).optional(),
 });
 export type StreamHeadDocument = z.infer<typeof StreamHeadDocument>;
 
-export const streamHeadDocument = (streamId: string, stream: StreamRef, version: number, updatedAt: string): StreamHeadDocument => ({
+export const streamHeadDocument = (streamId: string, stream: StreamRef, version: number, updatedAt: string, closed = false): StreamHeadDocument => ({
   id: STREAM_HEAD_ID,
   kind: STREAM_HEAD_KIND,
   streamId,
@@ -34,6 +36,33 @@ export const streamHeadDocument = (streamId: string, stream: StreamRef, version:
   sequence: 0,
   version,
   updatedAt,
+  ...(closed ? { closed: true as const } : {}),
+});
+
+// The archive record of a stream (src/core/lifecycle.ts) sits in its partition too, at sequence -1: below
+// the head, so no query for the head or the events returns it, and its own slot of the unique key.
+export const ARCHIVE_RECORD_ID = '$archive';
+export const ARCHIVE_RECORD_KIND = 'streamArchive';
+
+export const ArchiveRecordDocument = z.object({
+  id: z.literal(ARCHIVE_RECORD_ID),
+  kind: z.literal(ARCHIVE_RECORD_KIND),
+  streamId: z.string(),
+  aggregateType: z.string(),
+  aggregateId: z.string(),
+  sequence: z.literal(-1),
+  record: ArchiveRecord,
+});
+export type ArchiveRecordDocument = z.infer<typeof ArchiveRecordDocument>;
+
+export const archiveRecordDocument = (record: ArchiveRecord): ArchiveRecordDocument => ({
+  id: ARCHIVE_RECORD_ID,
+  kind: ARCHIVE_RECORD_KIND,
+  streamId: record.streamId,
+  aggregateType: record.aggregateType,
+  aggregateId: record.aggregateId,
+  sequence: -1,
+  record,
 });
 
 export const eventDocument = (

@@ -12,15 +12,17 @@ import { queryPartition } from './queries.ts';
 export interface Tip {
   version: number;
   recordedAt?: string;
+  /** The last event's type: a closing one means the stream takes no more events. */
+  type?: string;
 }
 
 /** The stream's version as the events say (the authority when the head may lag). */
 export const readTip = async (container: Container, streamId: string, asOf?: string): Promise<Tip> => {
-  const [last] = await queryPartition<{ sequence: number; recordedAt: string }>(
+  const [last] = await queryPartition<{ sequence: number; recordedAt: string; type: string }>(
     container,
     streamId,
     {
-      query: `SELECT TOP 1 c.sequence, c.recordedAt FROM c WHERE c.streamId = @streamId AND c.sequence >= 1${asOf === undefined ? '' : ' AND c.recordedAt <= @asOf'} ORDER BY c.sequence DESC`,
+      query: `SELECT TOP 1 c.sequence, c.recordedAt, c.type FROM c WHERE c.streamId = @streamId AND c.sequence >= 1${asOf === undefined ? '' : ' AND c.recordedAt <= @asOf'} ORDER BY c.sequence DESC`,
       parameters: [
         { name: '@streamId', value: streamId },
         ...(asOf === undefined ? [] : [{ name: '@asOf', value: asOf }]),
@@ -28,7 +30,7 @@ export const readTip = async (container: Container, streamId: string, asOf?: str
     },
     1,
   );
-  return last === undefined ? { version: 0 } : { version: last.sequence, recordedAt: last.recordedAt };
+  return last === undefined ? { version: 0 } : { version: last.sequence, recordedAt: last.recordedAt, type: last.type };
 };
 
 /**
@@ -37,30 +39,39 @@ export const readTip = async (container: Container, streamId: string, asOf?: str
  * where the tip is a query. Undefined when the stream has no head (no stream, or an interrupted 100-event
  * append of a new stream). The head is never ahead of the events, so sequence `version` exists; it may lag.
  */
-export const readHeadVersion = async (container: Container, streamId: string): Promise<number | undefined> => {
+export const readHead = async (container: Container, streamId: string): Promise<Pick<StreamHeadDocument, 'version' | 'closed'> | undefined> => {
   const { resource } = await container.item(STREAM_HEAD_ID, streamId).read<StreamHeadDocument>();
-  return resource === undefined ? undefined : StreamHeadDocument.parse(resource).version;
+  if (resource === undefined) return undefined;
+  const { version, closed } = StreamHeadDocument.parse(resource);
+  return { version, closed };
 };
 
-const headPatch = (version: number, updatedAt: string) => [
+const headPatch = (version: number, updatedAt: string, closes = false) => [
   { op: 'set' as const, path: '/version', value: version },
   { op: 'set' as const, path: '/updatedAt', value: updatedAt },
+  ...(closes ? [{ op: 'set' as const, path: '/closed', value: true }] : []),
 ];
 
-/** Batch operation that fails (and so fails the batch) unless the stream is at `expected`; it moves the head to `next`. */
-export const headCheckOperation = (streamId: string, stream: StreamRef, expected: number, next: number, at: string): OperationInput =>
+/**
+ * Batch operation that fails (and so fails the batch) unless the stream is at `expected` and open (a Patch
+ * with a filter predicate fails with 412 when the predicate does not hold, and so does its batch:
+ * https://learn.microsoft.com/azure/cosmos-db/partial-document-update#supported-modes, IS_DEFINED:
+ * https://learn.microsoft.com/azure/cosmos-db/nosql/query/is-defined); it
+ * moves the head to `next` (and closes it when `closes`: the batch appends a closing event).
+ */
+export const headCheckOperation = (streamId: string, stream: StreamRef, expected: number, next: number, at: string, closes = false): OperationInput =>
   expected === 0
-    ? { operationType: 'Create', resourceBody: streamHeadDocument(streamId, stream, next, at) }
+    ? { operationType: 'Create', resourceBody: streamHeadDocument(streamId, stream, next, at, closes) }
     : {
         operationType: 'Patch',
         id: STREAM_HEAD_ID,
-        resourceBody: { operations: headPatch(next, at), condition: `from c where c.version = ${expected}` },
+        resourceBody: { operations: headPatch(next, at, closes), condition: `from c where c.version = ${expected} and not is_defined(c.closed)` },
       };
 
 /** Batch operation that sets the head, for a batch whose expected version was verified by reading the tip. */
-export const headSetOperation = (streamId: string, stream: StreamRef, version: number, at: string): OperationInput => ({
+export const headSetOperation = (streamId: string, stream: StreamRef, version: number, at: string, closes = false): OperationInput => ({
   operationType: 'Upsert',
-  resourceBody: streamHeadDocument(streamId, stream, version, at),
+  resourceBody: streamHeadDocument(streamId, stream, version, at, closes),
 });
 
 /**

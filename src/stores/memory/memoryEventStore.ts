@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import {
+  ArchiveRecord,
   assertExpectedVersion,
   DuplicateEventIdError,
+  refusesAppend,
+  StreamClosedError,
   StoreUnavailableError,
   streamIdOf,
   type AppendRequest,
   type AppendResult,
+  type ArchiveRecordCondition,
+  type StoredArchiveRecord,
+  type StreamArchiveStore,
   type EventEnvelope,
   type EventStore,
   type GlobalLog,
@@ -16,17 +23,23 @@ import {
 } from '../../core/index.ts';
 
 /** The log in process memory: for unit tests and throwaway runs. Nothing survives the process. */
-export class MemoryEventStore implements EventStore, GlobalLog {
+export class MemoryEventStore implements EventStore, GlobalLog, StreamArchiveStore {
   readonly kind = 'memory';
+  /** Each stream's events this store holds, in sequence order (archived ones are removed, the last one stays). */
   private readonly streams = new Map<string, PositionedEvent[]>();
-  private readonly log: PositionedEvent[] = [];
+  /** The log by position - 1; a removed event leaves a hole, so positions never move. */
+  private readonly log: Array<PositionedEvent | undefined> = [];
+  private readonly archives = new Map<string, StoredArchiveRecord>();
   private closed = false;
 
   async append(request: AppendRequest): Promise<AppendResult> {
     this.assertOpen();
     const streamId = streamIdOf(request.stream);
     const stream = this.streams.get(streamId) ?? [];
-    assertExpectedVersion(streamId, request.expectedVersion, stream.length);
+    const last = stream[stream.length - 1];
+    const version = last?.sequence ?? 0;
+    if (refusesAppend(last?.type, request.events[0]?.type)) throw new StreamClosedError(streamId, version);
+    assertExpectedVersion(streamId, request.expectedVersion, version);
     const taken = new Set(stream.map((e) => e.id));
     const duplicates = request.events.map((e) => e.id).filter((id, i, ids) => taken.has(id) || ids.indexOf(id) !== i);
     if (duplicates.length > 0) throw new DuplicateEventIdError(streamId, duplicates);
@@ -38,7 +51,7 @@ export class MemoryEventStore implements EventStore, GlobalLog {
         streamId,
         aggregateType: request.stream.aggregateType,
         aggregateId: request.stream.aggregateId,
-        sequence: stream.length + index + 1,
+        sequence: version + index + 1,
         type: event.type,
         schemaVersion: event.schemaVersion,
         data: structuredClone(event.data),
@@ -50,12 +63,12 @@ export class MemoryEventStore implements EventStore, GlobalLog {
     );
     this.streams.set(streamId, [...stream, ...stored]);
     this.log.push(...stored);
-    const lastSequence = stream.length + stored.length;
+    const lastSequence = version + stored.length;
     return {
       streamId,
       aggregateType: request.stream.aggregateType,
       aggregateId: request.stream.aggregateId,
-      firstSequence: stream.length + 1,
+      firstSequence: version + 1,
       lastSequence,
       version: lastSequence,
       eventIds: stored.map((e) => e.id),
@@ -74,7 +87,7 @@ export class MemoryEventStore implements EventStore, GlobalLog {
       .filter((e) => e.sequence >= options.fromVersion && e.sequence <= toVersion)
       .slice(0, options.limit)
       .map(withoutPosition);
-    return { version: visible.length, events };
+    return { version: visible[visible.length - 1]!.sequence, events };
   }
 
   async readEventsById(stream: StreamRef, ids: string[]): Promise<EventEnvelope[]> {
@@ -91,7 +104,7 @@ export class MemoryEventStore implements EventStore, GlobalLog {
       streamId: streamIdOf(stream),
       aggregateType: stream.aggregateType,
       aggregateId: stream.aggregateId,
-      version: events.length,
+      version: events[events.length - 1]!.sequence,
       createdAt: events[0]!.recordedAt,
       updatedAt: events[events.length - 1]!.recordedAt,
     };
@@ -99,7 +112,12 @@ export class MemoryEventStore implements EventStore, GlobalLog {
 
   async readAll(afterPosition: number, limit: number): Promise<PositionedEvent[]> {
     this.assertOpen();
-    return this.log.slice(afterPosition, afterPosition + limit).map((e) => structuredClone(e));
+    const page: PositionedEvent[] = [];
+    for (let index = afterPosition; index < this.log.length && page.length < limit; index++) {
+      const event = this.log[index];
+      if (event !== undefined) page.push(structuredClone(event));
+    }
+    return page;
   }
 
   async headPosition(): Promise<number> {
@@ -109,7 +127,61 @@ export class MemoryEventStore implements EventStore, GlobalLog {
 
   async positionOf(streamId: string, sequence: number): Promise<number | undefined> {
     this.assertOpen();
-    return this.log.find((e) => e.streamId === streamId && e.sequence === sequence)?.position;
+    // As SQLite's: the first event held at or after the sequence (for an archived one, the later anchor).
+    return this.streams.get(streamId)?.find((e) => e.sequence >= sequence)?.position;
+  }
+
+  async readArchiveRecord(stream: StreamRef): Promise<StoredArchiveRecord | undefined> {
+    this.assertOpen();
+    return structuredClone(this.archives.get(streamIdOf(stream)));
+  }
+
+  async writeArchiveRecord(record: ArchiveRecord, condition: ArchiveRecordCondition): Promise<string | undefined> {
+    this.assertOpen();
+    const current = this.archives.get(record.streamId);
+    if ('absent' in condition ? current !== undefined : current?.etag !== condition.etag) return undefined;
+    const etag = randomUUID();
+    this.archives.set(record.streamId, { record: ArchiveRecord.parse(structuredClone(record)), etag });
+    return etag;
+  }
+
+  async removeEventsBelow(stream: StreamRef, sequence: number): Promise<void> {
+    this.assertOpen();
+    const streamId = streamIdOf(stream);
+    const events = this.streams.get(streamId) ?? [];
+    for (const event of events) if (event.sequence < sequence) this.log[event.position - 1] = undefined;
+    this.streams.set(streamId, events.filter((e) => e.sequence >= sequence));
+  }
+
+  async listArchiveRecords(afterStreamId: string | undefined, limit: number): Promise<ArchiveRecord[]> {
+    this.assertOpen();
+    return [...this.archives.keys()]
+      .filter((id) => afterStreamId === undefined || id > afterStreamId)
+      .sort()
+      .slice(0, limit)
+      .map((id) => structuredClone(this.archives.get(id)!.record));
+  }
+
+  async listIdleStreams(aggregateType: string, before: string, afterStreamId: string | undefined, limit: number): Promise<StreamRef[]> {
+    this.assertOpen();
+    return [...this.streams.entries()]
+      .filter(([id, events]) => {
+        const last = events[events.length - 1];
+        return (
+          last !== undefined &&
+          last.aggregateType === aggregateType &&
+          (afterStreamId === undefined || id > afterStreamId) &&
+          last.recordedAt < before &&
+          last.sequence > (this.archives.get(id)?.record.archivedVersion ?? 0)
+        );
+      })
+      .map(([id]) => id)
+      .sort()
+      .slice(0, limit)
+      .map((id) => {
+        const { aggregateType: type, aggregateId } = this.streams.get(id)![0]!;
+        return { aggregateType: type, aggregateId };
+      });
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,8 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import {
   assertExpectedVersion,
+  refusesAppend,
+  StreamClosedError,
   ConcurrencyError,
   DuplicateEventIdError,
   streamIdOf,
@@ -18,7 +20,8 @@ export interface AppendStatements {
 const SQLITE_CONSTRAINT_UNIQUE = 2067;
 
 export const prepareAppend = (db: DatabaseSync): AppendStatements => ({
-  currentVersion: db.prepare('SELECT coalesce(max(sequence), 0) AS version FROM events WHERE stream_id = ?'),
+  // The last event, not only its sequence: a stream whose last event closed it takes no more.
+  currentVersion: db.prepare('SELECT sequence AS version, type FROM events WHERE stream_id = ? ORDER BY sequence DESC LIMIT 1'),
   insertEvent: db.prepare(
     `INSERT INTO events (stream_id, aggregate_type, aggregate_id, sequence, id, type, schema_version, data, metadata, recorded_at, region)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -26,8 +29,10 @@ export const prepareAppend = (db: DatabaseSync): AppendStatements => ({
   sequenceTaken: db.prepare('SELECT 1 FROM events WHERE stream_id = ? AND sequence = ?'),
 });
 
-const currentVersionOf = (statements: AppendStatements, streamId: string): number =>
-  (statements.currentVersion.get(streamId) as { version: number }).version;
+const tipOf = (statements: AppendStatements, streamId: string): { version: number; type?: string } =>
+  (statements.currentVersion.get(streamId) as { version: number; type: string } | undefined) ?? { version: 0 };
+
+const currentVersionOf = (statements: AppendStatements, streamId: string): number => tipOf(statements, streamId).version;
 
 /**
  * Writes one request's events; must run inside a write transaction (the caller's), so the version read
@@ -35,7 +40,9 @@ const currentVersionOf = (statements: AppendStatements, streamId: string): numbe
  */
 export const appendToStream = (statements: AppendStatements, request: AppendRequest, recordedAt: string): AppendResult => {
   const streamId = streamIdOf(request.stream);
-  const current = currentVersionOf(statements, streamId);
+  const tip = tipOf(statements, streamId);
+  const current = tip.version;
+  if (refusesAppend(tip.type, request.events[0]?.type)) throw new StreamClosedError(streamId, current);
   assertExpectedVersion(streamId, request.expectedVersion, current);
   request.events.forEach((event, index) => {
     try {

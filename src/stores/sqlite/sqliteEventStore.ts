@@ -4,6 +4,10 @@ import {
   StoreUnavailableError,
   streamIdOf,
   type AppendRequest,
+  type ArchiveRecord,
+  type ArchiveRecordCondition,
+  type StoredArchiveRecord,
+  type StreamArchiveStore,
   type AppendResult,
   type EventEnvelope,
   type EventStore,
@@ -20,6 +24,7 @@ import { GroupCommit, type GroupCommitStats } from './groupCommit.ts';
 import { prepareReadAll } from './readAll.ts';
 import { prepareReadStream } from './readStream.ts';
 import { openSchema } from './schema.ts';
+import { prepareStreamArchive } from './streamArchive.ts';
 import { prepareStreamInfo } from './streamInfo.ts';
 
 export const EVENTS_FILE = 'events.sqlite';
@@ -32,7 +37,7 @@ export interface SqliteEventStoreOptions {
 
 const unavailable = unavailableAs('SQLite store');
 
-export class SqliteEventStore implements EventStore, GlobalLog {
+export class SqliteEventStore implements EventStore, GlobalLog, StreamArchiveStore {
   readonly kind = 'sqlite';
   readonly path: string;
   private readonly db: DatabaseSync;
@@ -42,6 +47,7 @@ export class SqliteEventStore implements EventStore, GlobalLog {
   private readonly info: ReturnType<typeof prepareStreamInfo>;
   private readonly log: ReturnType<typeof prepareReadAll>;
   private readonly probe: StatementSync;
+  private readonly archive: ReturnType<typeof prepareStreamArchive>;
   private closed = false;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -53,6 +59,7 @@ export class SqliteEventStore implements EventStore, GlobalLog {
     this.log = prepareReadAll(this.db);
     this.appends = prepareAppend(this.db);
     this.probe = this.db.prepare('SELECT 1');
+    this.archive = prepareStreamArchive(this.db);
     this.writes = new GroupCommit(this.db, { maxBatch: options.maxBatch ?? 512, onTransactionError: unavailable });
   }
 
@@ -98,6 +105,27 @@ export class SqliteEventStore implements EventStore, GlobalLog {
     return this.guard(() => this.log.positionOf(streamId, sequence));
   }
 
+  async readArchiveRecord(stream: StreamRef): Promise<StoredArchiveRecord | undefined> {
+    return this.guard(() => this.archive.read(stream));
+  }
+
+  /** Through the group commit, so a record write is ordered with the appends around it. */
+  writeArchiveRecord(record: ArchiveRecord, condition: ArchiveRecordCondition): Promise<string | undefined> {
+    return this.write(() => this.archive.write(record, condition));
+  }
+
+  removeEventsBelow(stream: StreamRef, sequence: number): Promise<void> {
+    return this.write(() => this.archive.removeBelow(stream, sequence));
+  }
+
+  async listArchiveRecords(afterStreamId: string | undefined, limit: number): Promise<ArchiveRecord[]> {
+    return this.guard(() => this.archive.list(afterStreamId, limit));
+  }
+
+  async listIdleStreams(aggregateType: string, before: string, afterStreamId: string | undefined, limit: number): Promise<StreamRef[]> {
+    return this.guard(() => this.archive.idle(aggregateType, before, afterStreamId, limit));
+  }
+
   async ping(): Promise<void> {
     this.guard(() => this.probe.get());
   }
@@ -108,6 +136,18 @@ export class SqliteEventStore implements EventStore, GlobalLog {
     this.closed = true;
     this.writes.flush();
     this.db.close();
+  }
+
+  /** One statement through the group commit (SQLite makes a single statement atomic). */
+  private write<T>(work: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('SQLite store is closed'));
+    return this.writes.submit(() => {
+      try {
+        return work();
+      } catch (error) {
+        throw unavailable(error);
+      }
+    }, { savepoint: false });
   }
 
   private guard<T>(read: () => T): T {
