@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERASED } from '../../src/core/index.ts';
 import { emailAddressId } from '../../src/domain/streams.ts';
-import { postJson, startTestServer, type TestServer } from '../support/http.ts';
+import { postJson, startTestServer, tempDir, type TestServer } from '../support/http.ts';
 
 // Erasure of a data subject through HTTP, on the embedded store or (EVENTLOG_TEST_STORE=cosmos, from
 // cosmosHttp.test.ts) on the Cosmos DB test account: the events stay and replay, the personal fields
@@ -157,6 +157,45 @@ describe('erasure of a user', () => {
     } finally {
       await stopped.close();
     }
+  });
+
+  it('the feed and an archived stream show personal fields opened, then erased, and the archive holds no plain address', async () => {
+    const archiveDir = join(tempDir(), 'archive');
+    server = await startTestServer({ API_KEY: 'api-key', ADMIN_KEY: 'admin-key', ARCHIVE_DIR: archiveDir });
+    const email = `hedy.${randomUUID().slice(0, 8)}@example.com`;
+    const name = `Hedy Lamarr ${randomUUID().slice(0, 8)}`;
+    const { userId } = await register(server, email, name);
+
+    // Outside readers get the log as every reader does: opened (on Cosmos DB, the change feed of the region's copy).
+    const registeredInFeed = async (s: TestServer, id: string) =>
+      until(async () => {
+        const page = await json(await s.request('/api/feed?category=User&limit=1000', { headers: API }));
+        return (page.events as { aggregateId: string; type: string; data: Record<string, unknown> }[]).find((e) => e.aggregateId === id && e.type === 'UserRegistered');
+      }, 'the registration in the feed');
+    expect((await registeredInFeed(server, userId)).data).toEqual({ email, name });
+    const unarchived = await register(server, `grace.${randomUUID().slice(0, 8)}@example.com`, 'Grace');
+    expect((await postJson(server, `/api/subjects/${unarchived.userId}/erase`, {}, ADMIN)).status).toBe(200);
+    expect((await registeredInFeed(server, unarchived.userId)).data).toEqual({ email: ERASED, name: ERASED });
+
+    // The activation mail's event gives the stream a second event, so archiving moves the first to cold storage.
+    await until(async () => ((await readEvents(server!, 'User', userId)).version >= 2 ? true : undefined), 'the activation mail');
+    const archived = await postJson(server, `/api/streams/User/${userId}/archive`, {}, ADMIN);
+    expect(archived.status).toBe(200);
+    const cold = await readEvents(server, 'User', userId);
+    expect(cold).toMatchObject({ archivedVersion: expect.any(Number) });
+    expect(cold.events[0]).toMatchObject({ type: 'UserRegistered', data: { email, name } });
+    const archiveFiles = (readdirSync(archiveDir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[]).filter((entry) => entry.isFile());
+    expect(archiveFiles.length).toBeGreaterThan(0);
+    const inArchive = (text: string) => archiveFiles.filter((entry) => readFileSync(join(entry.parentPath, entry.name)).includes(Buffer.from(text)));
+    expect(inArchive(userId), 'the search sees the archived events').not.toEqual([]);
+    expect(inArchive(email)).toEqual([]);
+    expect(inArchive(name)).toEqual([]);
+    // A rebuild replays the archive first: its events reach the projection opened, like the log's.
+    await rebuilt(server, 'users');
+    expect((await readView(server, 'user', userId)).body?.data).toMatchObject({ email, name });
+
+    expect((await postJson(server, `/api/subjects/${userId}/erase`, {}, ADMIN)).status).toBe(200);
+    expect((await readEvents(server, 'User', userId)).events[0]!.data).toEqual({ email: ERASED, name: ERASED });
   });
 
   it("frees the erased user's address: the person may register with it anew, as a new subject", async () => {
