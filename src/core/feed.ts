@@ -54,6 +54,8 @@ export interface FeedSource {
   readonly feedKind: 'position' | 'change-feed';
   scopeOf(filter: FeedFilter): string;
   readFeed(filter: FeedFilter, start: FeedStart, limit: number): Promise<FeedPage>;
+  /** A store cursor for "now": what is appended after this call is read from it, whenever that read comes. */
+  placeOfNow(filter: FeedFilter): Promise<string>;
 }
 
 export const isFeedSource = (value: unknown): value is FeedSource =>
@@ -135,6 +137,8 @@ export interface FeedService {
   readonly region: string;
   /** Where a client's `after` (or `Last-Event-ID`) starts a read under this filter; 400 naming `path` when it cannot. */
   startOf(filter: FeedFilter, after: string | undefined, path: string): FeedStart;
+  /** The start with "now" fixed to this moment: a request's "now" is when it arrived, not when its stream first reads. */
+  settle(filter: FeedFilter, start: FeedStart): Promise<FeedStart>;
   read(request: FeedReadRequest): Promise<FeedAnswer>;
   /** Events as they come, heartbeats between them, until the signal aborts or the stream's time is up. */
   follow(request: FeedFollowRequest): AsyncIterable<FeedMessage>;

@@ -18,6 +18,7 @@ const positionOf = (cursor: string): number => {
 export const globalLogFeed = (log: GlobalLog): FeedSource => ({
   feedKind: 'position',
   scopeOf: () => '*',
+  placeOfNow: async () => String(await log.headPosition()),
   readFeed: async (filter: FeedFilter, start: FeedStart, limit: number): Promise<FeedPage> => {
     let after = start.from === 'beginning' ? 0 : start.from === 'now' ? await log.headPosition() : positionOf(start.cursor);
     const entries: FeedEntry[] = [];

@@ -40,10 +40,12 @@ export const readFeed = async (request: ApiRequest, services: ApiServices): Prom
   const { query: filter } = validate({ query: [FeedFilter, { category: query.category, streamId: query.streamId }] });
   if (wantsEventStream(request.headers.accept)) {
     const lastEventId = request.headers['last-event-id'];
-    const start =
+    const start = await services.feed.settle(
+      filter,
       lastEventId !== undefined && lastEventId !== ''
         ? services.feed.startOf(filter, lastEventId, 'header.Last-Event-ID')
-        : services.feed.startOf(filter, query.after, 'query.after');
+        : services.feed.startOf(filter, query.after, 'query.after'),
+    );
     const signal = request.signal ?? new AbortController().signal;
     return {
       status: 200,
@@ -51,6 +53,6 @@ export const readFeed = async (request: ApiRequest, services: ApiServices): Prom
       stream: eventStream(services.feed, services.feed.follow({ filter, start, signal })),
     };
   }
-  const start = services.feed.startOf(filter, query.after, 'query.after');
+  const start = await services.feed.settle(filter, services.feed.startOf(filter, query.after, 'query.after'));
   return { status: 200, body: await services.feed.read({ filter, start, limit: query.limit ?? DEFAULT_LIMIT, waitMs: query.wait ?? 0, signal: request.signal }) };
 };

@@ -67,6 +67,10 @@ export class EventFeed implements FeedService {
     return { from: 'cursor', cursor: decodeFeedCursor(after, { region: this.region, scope: this.options.source.scopeOf(filter) }, path) };
   }
 
+  async settle(filter: FeedFilter, start: FeedStart): Promise<FeedStart> {
+    return start.from === 'now' ? { from: 'cursor', cursor: await this.options.source.placeOfNow(filter) } : start;
+  }
+
   private clientCursor(filter: FeedFilter, cursor: string): string {
     return encodeFeedCursor({ region: this.region, scope: this.options.source.scopeOf(filter), cursor });
   }

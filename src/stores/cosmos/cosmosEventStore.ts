@@ -24,7 +24,7 @@ import {
   type StreamSlice,
 } from '../../core/index.ts';
 import { appendToStream, WRITE_RETRY } from './appendToStream.ts';
-import { changeFeedScopeOf, readChangeFeedPage } from './changeFeedFeed.ts';
+import { changeFeedScopeOf, placeOfChangeFeedNow, readChangeFeedPage } from './changeFeedFeed.ts';
 import { ChangeFeedReader } from './changeFeedReplay.ts';
 import { acquireCosmosClient, WRITE_REGION, type CosmosClientSettings, type SharedCosmosClient } from './client.ts';
 import { CONTAINER_IDS } from './containers.ts';
@@ -140,6 +140,11 @@ export class CosmosEventStore implements EventStore, ReplaySource, FeedSource, S
   }
 
   /** The feed of outside readers (`GET /api/feed`, consumer groups): this region's copy, like the consumers. */
+  async placeOfNow(filter: FeedFilter): Promise<string> {
+    this.assertOpen();
+    return mapCosmosErrors('change feed read', () => this.within(() => placeOfChangeFeedNow(this.nearest, filter)));
+  }
+
   async readFeed(filter: FeedFilter, start: FeedStart, limit: number): Promise<FeedPage> {
     this.assertOpen();
     return mapCosmosErrors('change feed read', () => this.within(() => readChangeFeedPage(this.nearest, filter, start, limit)));
