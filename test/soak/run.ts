@@ -518,13 +518,18 @@ const actionLines = actionNames.map((action) => {
 });
 
 const windowName = (from: number, to: number) => `${(from / 60_000).toFixed(1)}-${(to / 60_000).toFixed(1)} min`;
+// Flatness is judged from a run of 30 minutes on (windows 5-10 min and the last five): the host's
+// bounded caches (documents, per-stream progress, keys) fill over its first minutes, so a shorter run
+// compares two windows inside that warm-up. A shorter run prints the figures without judging them.
+const WARM_UP_MS = 5 * 60_000;
+const judgesFlatness = early[0] >= WARM_UP_MS;
 const checks: Array<[string, boolean, string]> = [
   ['no 5xx', fiveHundreds === 0, `${fiveHundreds} answers with 5xx of ${requests}`],
   ['no unexpected answers', unexpectedCount === 0 && transportErrors === 0, `${unexpectedCount} unexpected, ${transportErrors} transport errors${unexpected.size > 0 ? ` (${[...unexpected].map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}`],
   ['no acknowledged event missing', missingEvents === 0 && missingCommands === 0, `${acknowledgedEvents} events of ${acknowledged.size} streams read back, ${missingEvents} missing; ${commandVersions.size} command streams, ${missingCommands} short`],
   ['projections caught up', caughtUp, 'every projection running with lag 0 after the load'],
-  ['RSS flat', within(rssLate, rssEarly), `${mb(rssLate)} MB in ${windowName(...late)} vs ${mb(rssEarly)} MB in ${windowName(...early)} (${((rssLate / rssEarly - 1) * 100).toFixed(1)}%)`],
-  ['p99 flat', within(p99Late, p99Early), `${p99Late.toFixed(1)} ms in ${windowName(...late)} vs ${p99Early.toFixed(1)} ms in ${windowName(...early)} (${((p99Late / p99Early - 1) * 100).toFixed(1)}%)`],
+  ['RSS flat', !judgesFlatness || within(rssLate, rssEarly), `${mb(rssLate)} MB in ${windowName(...late)} vs ${mb(rssEarly)} MB in ${windowName(...early)} (${((rssLate / rssEarly - 1) * 100).toFixed(1)}%)`],
+  ['p99 flat', !judgesFlatness || within(p99Late, p99Early), `${p99Late.toFixed(1)} ms in ${windowName(...late)} vs ${p99Early.toFixed(1)} ms in ${windowName(...early)} (${((p99Late / p99Early - 1) * 100).toFixed(1)}%)`],
   ['views equal a clean rebuild', rebuilt && differing.length === 0, `${viewKeys.length} documents compared after rebuilding ${[...generations.keys()].join(', ')}; ${differing.length} differ${differing.length > 0 ? ` (${differing.slice(0, 5).join(', ')})` : ''}`],
 ];
 
@@ -534,7 +539,9 @@ const errorLines = host
   .filter((line) => line.includes('"level":"error"'));
 log('');
 log(`soak: ${loadRequests} requests during the load (${(loadRequests / (DURATION_MS / 1000)).toFixed(0)}/s), ${rebuilds.length} rebuild requests (${rebuilds.join(', ')}), ${errorLines.length} error lines in the host's log`);
-for (const [name, ok, detail] of checks) log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
+const flatness = new Set(['RSS flat', 'p99 flat']);
+for (const [name, ok, detail] of checks)
+  log(`  ${!judgesFlatness && flatness.has(name) ? 'info' : ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}${!judgesFlatness && flatness.has(name) ? ' (not judged: the run is under 30 minutes, inside the warm-up)' : ''}`);
 log(`  by action, ${windowName(...early)} / ${windowName(...late)}:`);
 for (const line of actionLines) log(line);
 for (const line of errorLines.slice(0, 5)) log(`  host log: ${line.slice(0, 300)}`);
