@@ -122,14 +122,6 @@ const withPersonalData = async (config: Config, definition: AppDefinition, store
   };
 };
 
-/** A replay whose events pass through `open` (the personal data layer) on their way out. */
-const openedReplay = (source: ReplaySource, open: <E extends EventEnvelope>(events: readonly E[]) => Promise<E[]>): ReplaySource => ({
-  readFrom: async (cursor, limit) => {
-    const page = await source.readFrom(cursor, limit);
-    return { ...page, events: await open(page.events) };
-  },
-});
-
 /** The running app both hosts share: configuration and app definition in, wired services out. */
 export const openApp = async (config: Config, definition: AppDefinition, options: OpenAppOptions = {}): Promise<EventLogApp> => {
   const logger = options.logger ?? silentLogger;
@@ -154,10 +146,9 @@ export const openApp = async (config: Config, definition: AppDefinition, options
     : instrumented;
   const lifecycle =
     hasStreamArchive(opened) && hasStreamArchive(store)
-      ? streamLifecycle({ hot: opened, store, cold, region: config.REGION, logger })
+      ? streamLifecycle({ hot: opened, store, cold, region: config.REGION, logger, openArchived: personal.openEvents })
       : undefined;
-  // The archive's part of a replay comes from cold storage as the log holds it: sealed, so opened here.
-  const replay = logReplay && lifecycle ? openedReplay(lifecycle.replay(logReplay), personal.openEvents) : logReplay;
+  const replay = logReplay && lifecycle ? lifecycle.replay(logReplay) : logReplay;
 
   const storage = await openProjectionStorage(config);
   // The views account's request units, where it is another account than the log's (Cosmos DB only).

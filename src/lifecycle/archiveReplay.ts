@@ -27,9 +27,16 @@ const replayable = (record: ArchiveRecord): boolean => record.state !== 'purging
 /**
  * The log's replay with the archive first. Without cold storage (a host not configured for it) the
  * archive phase is empty, but cursors keep their form, so a follower's saved cursor reads the same
- * whether or not the archive is configured when it resumes.
+ * whether or not the archive is configured when it resumes. `open` readies archived events as the app's
+ * store readies the log's (cold storage holds them as the log does, personal fields sealed); the log's
+ * part comes through that store already.
  */
-export const withArchiveReplay = (log: ReplaySource, store: StreamArchiveStore, cold: ColdStorage | undefined): ReplaySource => {
+export const withArchiveReplay = (
+  log: ReplaySource,
+  store: StreamArchiveStore,
+  cold: ColdStorage | undefined,
+  open: (events: readonly EventEnvelope[]) => Promise<EventEnvelope[]> = async (events) => [...events],
+): ReplaySource => {
   const coldReads = cold && new ColdReads(cold);
 
   const logPage = async (cursor: string | undefined, limit: number): Promise<ReplayPage> => {
@@ -49,7 +56,7 @@ export const withArchiveReplay = (log: ReplaySource, store: StreamArchiveStore, 
         partial = undefined;
         if (replayable(record) && from < record.archivedVersion) {
           const to = Math.min(record.archivedVersion - 1, from + (limit - events.length) - 1);
-          events.push(...(await coldReads.events(record, from, to)));
+          events.push(...(await open(await coldReads.events(record, from, to))));
           if (to < record.archivedVersion - 1) return { events, cursor: encode({ after, partial: { streamId: record.streamId, next: to + 1 } }), caughtUp: false };
         }
         after = record.streamId;

@@ -2,6 +2,7 @@ import {
   ProblemError,
   type ArchivableEventStore,
   type ColdStorage,
+  type EventEnvelope,
   type Logger,
   type ReplaySource,
   type StreamLifecycle,
@@ -31,6 +32,11 @@ export interface LifecycleOptions {
   cold: ColdStorage | undefined;
   region: string;
   logger: Logger;
+  /**
+   * Opens archived events for readers: cold storage keeps them as the log holds them (personal fields
+   * sealed), and a rebuild's archive phase reads them there, around the app's store. Unset: as they are.
+   */
+  openArchived?: (events: readonly EventEnvelope[]) => Promise<EventEnvelope[]>;
 }
 
 export const streamLifecycle = (options: LifecycleOptions): AppLifecycle => {
@@ -47,6 +53,6 @@ export const streamLifecycle = (options: LifecycleOptions): AppLifecycle => {
       destroy: (stream, reason) => destroyStream({ store, region, cold: needCold() }, stream, reason),
     },
     runPolicy: (rules, budgetMs) => runArchivePolicy({ store: hot, cold: needCold(), logger }, rules, { budgetMs }),
-    replay: (log) => withArchiveReplay(log, hot, cold),
+    replay: (log) => withArchiveReplay(log, hot, cold, options.openArchived),
   };
 };
