@@ -102,11 +102,8 @@ export class ConsumerGroups implements ConsumerGroupService {
     }
     const at = new Date(this.now()).toISOString();
     let state: GroupState = { group, region: this.options.region, settings, held: [], parked: [], acknowledged: 0, createdAt: at, updatedAt: at };
-    // A group from now pins "now" at its creation: the first read fixes the cursor it resumes from.
-    if (settings.from === 'now') {
-      const page = await this.options.source.readFeed(settings.filter, { from: 'now' }, FILL_BATCH);
-      state = fill(state, page.entries, page.cursor);
-    }
+    // A group from now pins "now" at its creation, as the feed does for a request (FeedSource.placeOfNow).
+    if (settings.from === 'now') state = { ...state, cursor: await this.options.source.placeOfNow(settings.filter) };
     const written = await this.options.store.put(state, { absent: true });
     if (written === undefined) return this.create(group, settings);
     return { created: true, status: this.statusOf(state) };
