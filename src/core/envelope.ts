@@ -4,13 +4,20 @@ import { z } from 'zod';
 
 export const MAX_EVENTS_PER_APPEND = 100;
 
+/** The spelling of an aggregate type and of an aggregate id, for patterns that hold them (a stream id, a policy). */
+export const AGGREGATE_TYPE_PATTERN = '[A-Za-z][A-Za-z0-9_]{0,63}';
+const AGGREGATE_ID_PATTERN = '[A-Za-z0-9_.:@-]{1,128}';
+
 export const AggregateType = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must start with a letter and contain only letters, digits and _ (at most 64)');
+  .regex(new RegExp(`^${AGGREGATE_TYPE_PATTERN}$`), 'must start with a letter and contain only letters, digits and _ (at most 64)');
 
-export const AggregateId = z
+export const AggregateId = z.string().regex(new RegExp(`^${AGGREGATE_ID_PATTERN}$`), 'must be 1-128 characters of letters, digits and _.:@-');
+
+/** `{aggregateType}-{aggregateId}`. */
+export const StreamId = z
   .string()
-  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1-128 characters of letters, digits and _.:@-');
+  .regex(new RegExp(`^${AGGREGATE_TYPE_PATTERN}-${AGGREGATE_ID_PATTERN}$`), 'must be a stream id, {aggregateType}-{aggregateId}');
 
 export const EventType = z
   .string()

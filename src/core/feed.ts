@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AggregateId, AggregateType, EventEnvelope } from './envelope.ts';
+import { AggregateId, AggregateType, EventEnvelope, StreamId } from './envelope.ts';
 import { ValidationError } from './errors.ts';
 
 // The feed: the log as outside services follow it (`GET /api/feed`, consumer groups). Order is the
@@ -10,10 +10,7 @@ import { ValidationError } from './errors.ts';
 export const FeedFilter = z
   .object({
     category: AggregateType.optional(),
-    streamId: z
-      .string()
-      .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}-[A-Za-z0-9_.:@-]{1,128}$/, 'must be a stream id, {aggregateType}-{aggregateId}')
-      .optional(),
+    streamId: StreamId.optional(),
   })
   .refine((filter) => filter.category === undefined || filter.streamId === undefined, { message: 'give category or streamId, not both' });
 export type FeedFilter = z.infer<typeof FeedFilter>;

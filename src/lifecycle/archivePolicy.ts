@@ -1,4 +1,4 @@
-import { describeError, streamIdOf, type ArchiveOutcome, type Logger, type StreamRef } from '../core/index.ts';
+import { AGGREGATE_TYPE_PATTERN, describeError, streamIdOf, type ArchiveOutcome, type Logger, type StreamRef } from '../core/index.ts';
 import { archiveStream, type ArchiverDeps } from './archiveStream.ts';
 
 /** "Archive every stream of this type untouched for this many days." */
@@ -64,6 +64,8 @@ export const runArchivePolicy = async (
   return run;
 };
 
+const RULE = new RegExp(`^(${AGGREGATE_TYPE_PATTERN}):(\\d{1,5})$`);
+
 /** `user:30,post:90`: aggregate type and idle days, comma-separated. */
 export const parseArchiveRules = (text: string): ArchiveRule[] =>
   text
@@ -71,7 +73,7 @@ export const parseArchiveRules = (text: string): ArchiveRule[] =>
     .map((part) => part.trim())
     .filter((part) => part !== '')
     .map((part) => {
-      const match = /^([A-Za-z][A-Za-z0-9_]{0,63}):(\d{1,5})$/.exec(part);
+      const match = RULE.exec(part);
       if (match === null) throw new Error(`"${part}" is not <aggregateType>:<idle days>, e.g. user:30`);
       return { aggregateType: match[1]!, idleDays: Number(match[2]) };
     });
